@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ContextAnalyzers.Tests.Verification;
+
+/// <summary>
+/// <c>using Verify = CodeFixVerifier&lt;CTX101AmbientContextNotRestoredAnalyzer, CTX101AmbientContextNotRestoredCodeFix&gt;;</c>
+/// then <c>Verify.VerifyAnalyzerAsync(markup)</c>, <c>Verify.VerifyCodeFixAsync(markup, fixedCode, key)</c>,
+/// or a full <c>Verify.Create()</c> test with options.
+/// </summary>
+public static class CodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => new(id);
+
+    public static AnalyzerTest Create() => new(ImmutableArray.Create<DiagnosticAnalyzer>(new TAnalyzer()), new TCodeFix());
+
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = Create();
+        test.TestCode = source;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected)
+    {
+        var test = Create();
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = equivalenceKey;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    public static Task VerifyNoCodeFixOfferedAsync(string source, string equivalenceKey, ReferenceSet references = ReferenceSet.All)
+    {
+        var test = Create();
+        test.TestCode = source;
+        test.References = references;
+        test.NoFixOfferedKey = equivalenceKey;
+        return test.RunAsync();
+    }
+}
+
+/// <summary>For analyzers without a fixer.</summary>
+public static class AnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => new(id);
+
+    public static AnalyzerTest Create() => new(ImmutableArray.Create<DiagnosticAnalyzer>(new TAnalyzer()));
+
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = Create();
+        test.TestCode = source;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}
+
+/// <summary>Every analyzer of the package at once: for "one statement, one diagnostic" tests across rules and for corpora.</summary>
+public static class AllAnalyzersVerifier
+{
+    public static ImmutableArray<DiagnosticAnalyzer> All => Catalog.Analyzers;
+
+    public static AnalyzerTest Create() => new(All);
+
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = Create();
+        test.TestCode = source;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}
+
+/// <summary>The package's analyzers and fixers, found by reflection so a new rule is covered without registration.</summary>
+public static class Catalog
+{
+    public static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(DiagnosticIds).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
+
+    public static readonly ImmutableArray<CodeFixProvider> CodeFixes = Assembly("ContextAnalyzers.CodeFixes").GetTypes()
+        .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(ExportCodeFixProviderAttribute), false).Length > 0)
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
+
+    public static readonly ImmutableArray<DiagnosticDescriptor> Descriptors = Analyzers.SelectMany(a => a.SupportedDiagnostics)
+        .GroupBy(d => d.Id)
+        .Select(g => g.First())
+        .OrderBy(d => d.Id, StringComparer.Ordinal)
+        .ToImmutableArray();
+
+    private static System.Reflection.Assembly Assembly(string name) => System.Reflection.Assembly.Load(name);
+}
