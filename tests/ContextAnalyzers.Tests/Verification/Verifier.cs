@@ -102,3 +102,18 @@ public static class Catalog
 
     private static System.Reflection.Assembly Assembly(string name) => System.Reflection.Assembly.Load(name);
 }
+
+/// <summary>
+/// For half-typed code: runs analyzers on source that need not compile and fails only on an analyzer exception.
+/// Returns the analyzer diagnostics so a test can also check that nothing nonsensical is reported.
+/// </summary>
+public static class CrashVerifier
+{
+    public static async Task<ImmutableArray<Diagnostic>> AssertNoCrashAsync(string source, ReferenceSet references = ReferenceSet.All, ImmutableArray<DiagnosticAnalyzer> analyzers = default)
+    {
+        var test = new AnalyzerTest(analyzers.IsDefault ? Catalog.Analyzers : analyzers) { References = references };
+        var project = test.CreateProject(new[] { source });
+        var compilation = (await project.GetCompilationAsync())!;
+        return await AnalyzerTest.RunAnalyzersAsync(project, compilation, test.Analyzers, CancellationToken.None);
+    }
+}
