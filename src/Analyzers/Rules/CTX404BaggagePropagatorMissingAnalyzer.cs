@@ -259,19 +259,7 @@ namespace ContextAnalyzers
                         }
 
                         return list;
-                    case ICollectionExpressionOperation expression:
-                        var elements = new List<IOperation>();
-                        foreach (var element in expression.Elements)
-                        {
-                            if (element is ISpreadOperation)
-                            {
-                                return null;
-                            }
-
-                            elements.Add(element);
-                        }
-
-                        return elements;
+                    // Collection expressions ([a, b]) have no public operation in Roslyn 4.8: unknown, so silent.
                     default:
                         return null;
                 }
