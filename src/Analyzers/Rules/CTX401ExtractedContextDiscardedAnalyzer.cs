@@ -54,7 +54,7 @@ namespace ContextAnalyzers
             var first = PropagationWiring.Argument(invocation, 0);
             if (!insidePropagator && first is not null && !first.IsImplicit && first.Value is not IInvalidOperation && !PropagationWiring.IsDefaultValue(first.Value))
             {
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX403ExtractIgnoresCarrier, first.Syntax.GetLocation()));
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX403ExtractIgnoresCarrier, PropagationWiring.Unwrap(first.Value).Syntax.GetLocation()));
             }
 
             if (insidePropagator)
