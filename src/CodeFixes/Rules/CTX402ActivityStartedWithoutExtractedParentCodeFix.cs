@@ -91,7 +91,7 @@ namespace ContextAnalyzers
             var activityContext = SyntaxFactory.ParseExpression($"{local}.ActivityContext");
             var parent = isTracer
                 ? SyntaxFactory.ObjectCreationExpression(
-                    SyntaxFactory.ParseTypeName("global::OpenTelemetry.Trace.SpanContext").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
+                    SyntaxFactory.ParseTypeName("global::OpenTelemetry.Trace.SpanContext").WithAdditionalAnnotations(Simplifier.Annotation),
                     SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(activityContext))),
                     null)
                 : activityContext;
@@ -135,7 +135,7 @@ namespace ContextAnalyzers
             // the StartActivity(ActivityKind, ActivityContext, .., [CallerMemberName] name) overload.
             var nameSyntax = (nameArgument.Syntax as ArgumentSyntax)?.Expression;
             var kindSyntax = kindArgument.IsImplicit
-                ? SyntaxFactory.ParseExpression("global::System.Diagnostics.ActivityKind.Internal").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
+                ? SyntaxFactory.ParseExpression("global::System.Diagnostics.ActivityKind.Internal").WithAdditionalAnnotations(Simplifier.Annotation)
                 : (kindArgument.Syntax as ArgumentSyntax)?.Expression;
             if (nameSyntax is null || kindSyntax is null || operation.Arguments.Any(a => !a.IsImplicit && a != nameArgument && a != kindArgument))
             {
