@@ -67,7 +67,7 @@ namespace ContextAnalyzers
             }
 
             var properties = baggageIsCurrent ? ImmutableDictionary<string, string?>.Empty.Add(BaggageIsCurrentProperty, "true") : ImmutableDictionary<string, string?>.Empty;
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX407InjectingEmptyContext, first.Syntax.GetLocation(), properties));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX407InjectingEmptyContext, value.Syntax.GetLocation(), properties));
         }
     }
 }
