@@ -131,6 +131,47 @@ public class CTX404BaggagePropagatorMissingTests
     }
 
     [Fact]
+    public async Task Inline_receiver_and_a_public_property_used_from_another_type_are_flagged()
+    {
+        var test = Verify.Create();
+        test.TestCode = Header + """
+            public static class Telemetry
+            {
+                public static TextMapPropagator Propagator { get; } = {|#0:new TraceContextPropagator()|};
+            }
+            """;
+        test.TestCode = Header + """
+            class Publisher
+            {
+                void Publish(Dictionary<string, string> headers)
+                {
+                    Telemetry.Propagator.Inject(new PropagationContext(default, Baggage.Current), headers, (c, k, v) => c[k] = v);
+                    {|#1:new TraceContextPropagator()|}.Inject(new PropagationContext(default, Baggage.Current), headers, (c, k, v) => c[k] = v);
+                }
+            }
+            """;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(0).WithArguments("it injects baggage"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(1).WithArguments("it injects baggage"));
+        test.FixedCode = Header + """
+            public static class Telemetry
+            {
+                public static TextMapPropagator Propagator { get; } = new CompositeTextMapPropagator(new TextMapPropagator[] { new TraceContextPropagator(), new BaggagePropagator() });
+            }
+            """;
+        test.FixedCode = Header + """
+            class Publisher
+            {
+                void Publish(Dictionary<string, string> headers)
+                {
+                    Telemetry.Propagator.Inject(new PropagationContext(default, Baggage.Current), headers, (c, k, v) => c[k] = v);
+                    new CompositeTextMapPropagator(new TextMapPropagator[] { new TraceContextPropagator(), new BaggagePropagator() }).Inject(new PropagationContext(default, Baggage.Current), headers, (c, k, v) => c[k] = v);
+                }
+            }
+            """;
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Silent_when_the_compilation_never_writes_baggage()
     {
         await Verify.VerifyAnalyzerAsync(Header + """
