@@ -52,7 +52,7 @@ namespace ContextAnalyzers
 
             // CTX403: a first argument that is not default may be returned as is, carrier unread.
             var first = PropagationWiring.Argument(invocation, 0);
-            if (!insidePropagator && first is not null && !first.IsImplicit && first.Value is not IInvalidOperation && !PropagationWiring.IsDefaultValue(first.Value))
+            if (!insidePropagator && first is not null && !first.IsImplicit && PropagationWiring.Unwrap(first.Value) is not IInvalidOperation && !PropagationWiring.IsDefaultValue(first.Value))
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX403ExtractIgnoresCarrier, PropagationWiring.Unwrap(first.Value).Syntax.GetLocation()));
             }

@@ -19,7 +19,8 @@ namespace ContextAnalyzers
     /// CTX406: <c>using var a = source.StartActivity(name, kind, parentContext: default);</c> becomes
     /// <c>using var aRoot = RootActivityScope.Start(source, name, kind); var a = aRoot.Activity;</c>: a true root,
     /// current while the scope is open, the previous activity restored on dispose. Offered only for <c>using</c>
-    /// declarations (the scope must be disposed) and only when ContextAnalyzers.Runtime is referenced.
+    /// declarations and <c>using (..) { }</c> statements (the scope must be disposed) and only when
+    /// ContextAnalyzers.Runtime is referenced.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CTX406DefaultParentIsNotRootCodeFix))]
     [Shared]
@@ -45,7 +46,8 @@ namespace ContextAnalyzers
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                var statement = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>();
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                var statement = (StatementSyntax?)node?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() ?? node?.FirstAncestorOrSelf<UsingStatementSyntax>();
                 if (statement is null || Rewrite(statement, model, linkToPrevious: true, context.CancellationToken) is null)
                 {
                     continue;
@@ -66,18 +68,75 @@ namespace ContextAnalyzers
             }
         }
 
-        private static Task<Document> ApplyAsync(Document document, SyntaxNode root, LocalDeclarationStatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
+        private static Task<Document> ApplyAsync(Document document, SyntaxNode root, StatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
         {
             var replacement = Rewrite(statement, model, linkToPrevious, cancellationToken);
             return Task.FromResult(replacement is null ? document : document.WithSyntaxRoot(root.ReplaceNode(statement, (IEnumerable<SyntaxNode>)replacement)));
         }
 
-        private static IEnumerable<StatementSyntax>? Rewrite(LocalDeclarationStatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
+        /// <summary>The statements that replace <paramref name="statement"/>, or null when the shape is not handled.</summary>
+        private static IEnumerable<StatementSyntax>? Rewrite(StatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
         {
-            if (statement.UsingKeyword.IsKind(SyntaxKind.None)
-                || statement.Declaration.Variables.Count != 1
-                || statement.Declaration.Variables[0].Initializer?.Value is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation
-                || statement.Parent is not BlockSyntax
+            var declaration = statement switch
+            {
+                LocalDeclarationStatementSyntax local when !local.UsingKeyword.IsKind(SyntaxKind.None) && local.Parent is BlockSyntax => local.Declaration,
+                UsingStatementSyntax { Declaration: { } d, Statement: BlockSyntax } => d,
+                _ => null,
+            };
+            if (declaration is null
+                || declaration.Variables.Count != 1
+                || declaration.Variables[0].Initializer?.Value is not InvocationExpressionSyntax invocation)
+            {
+                return null;
+            }
+
+            var variable = declaration.Variables[0];
+            var scopeName = UniqueName(model, statement.SpanStart, variable.Identifier.ValueText + "Root");
+            var start = BuildStart(invocation, model, linkToPrevious, cancellationToken);
+            if (start is null)
+            {
+                return null;
+            }
+
+            var scopeDeclaration = declaration
+                .WithType(SyntaxFactory.IdentifierName("var").WithTriviaFrom(declaration.Type))
+                .WithVariables(SyntaxFactory.SingletonSeparatedList(variable
+                    .WithIdentifier(SyntaxFactory.Identifier(scopeName).WithTriviaFrom(variable.Identifier))
+                    .WithInitializer(variable.Initializer!.WithValue(start))));
+            var activityStatement = SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(
+                        declaration.Type.WithoutTrivia(),
+                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(variable.Identifier.WithoutTrivia())
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(scopeName + ".Activity"))))))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+
+            if (statement is UsingStatementSyntax usingStatement)
+            {
+                var block = (BlockSyntax)usingStatement.Statement;
+                return new StatementSyntax[]
+                {
+                    usingStatement
+                        .WithDeclaration(scopeDeclaration)
+                        .WithStatement(block.WithStatements(block.Statements.Insert(0, activityStatement)))
+                        .WithAdditionalAnnotations(Formatter.Annotation),
+                };
+            }
+
+            var localStatement = (LocalDeclarationStatementSyntax)statement;
+            return new StatementSyntax[]
+            {
+                localStatement
+                    .WithDeclaration(scopeDeclaration)
+                    .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
+                    .WithAdditionalAnnotations(Formatter.Annotation),
+                activityStatement.WithTrailingTrivia(localStatement.GetTrailingTrivia()),
+            };
+        }
+
+        /// <summary><c>RootActivityScope.Start(source, name, kind, ...)</c> for a <c>source.StartActivity(...)</c> call, or null.</summary>
+        private static InvocationExpressionSyntax? BuildStart(InvocationExpressionSyntax invocation, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
+        {
+            if (invocation.Expression is not MemberAccessExpressionSyntax access
                 || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation { TargetMethod.Name: "StartActivity" } operation)
             {
                 return null;
@@ -118,30 +177,12 @@ namespace ContextAnalyzers
                 arguments.Add(SyntaxFactory.Argument(SyntaxFactory.NameColon(parameter), default, other.Expression.WithoutTrivia()));
             }
 
-            var variable = statement.Declaration.Variables[0];
-            var scopeName = UniqueName(model, statement.SpanStart, variable.Identifier.ValueText + "Root");
-            var start = SyntaxFactory.InvocationExpression(
+            return SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(
                     SyntaxKind.SimpleMemberAccessExpression,
                     SyntaxFactory.ParseTypeName("global::" + RootScopeMetadataName).WithAdditionalAnnotations(Simplifier.Annotation),
                     SyntaxFactory.IdentifierName("Start")),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
-            var scopeStatement = statement
-                .WithDeclaration(statement.Declaration
-                    .WithType(SyntaxFactory.IdentifierName("var").WithTriviaFrom(statement.Declaration.Type))
-                    .WithVariables(SyntaxFactory.SingletonSeparatedList(variable
-                        .WithIdentifier(SyntaxFactory.Identifier(scopeName).WithTriviaFrom(variable.Identifier))
-                        .WithInitializer(variable.Initializer!.WithValue(start)))))
-                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
-                .WithAdditionalAnnotations(Formatter.Annotation);
-            var activityStatement = SyntaxFactory.LocalDeclarationStatement(
-                    SyntaxFactory.VariableDeclaration(
-                        statement.Declaration.Type.WithoutTrivia(),
-                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(variable.Identifier.WithoutTrivia())
-                            .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(scopeName + ".Activity"))))))
-                .WithTrailingTrivia(statement.GetTrailingTrivia())
-                .WithAdditionalAnnotations(Formatter.Annotation);
-            return new StatementSyntax[] { scopeStatement, activityStatement };
         }
 
         private static string UniqueName(SemanticModel model, int position, string name)

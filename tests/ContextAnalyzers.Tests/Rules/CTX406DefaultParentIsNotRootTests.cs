@@ -50,6 +50,44 @@ public class CTX406DefaultParentIsNotRootTests
     }
 
     [Fact]
+    public async Task Using_statement_gets_the_scope_and_the_activity_inside_its_block()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Job("""
+                    using (var activity = Source.StartActivity("export", ActivityKind.Internal, {|CTX406:default(ActivityContext)|}))
+                    {
+                        activity?.SetTag("batch", batch);
+                    }
+            """),
+            Job("""
+                    using (var activityRoot = ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal))
+                    {
+                        var activity = activityRoot.Activity;
+                        activity?.SetTag("batch", batch);
+                    }
+            """),
+            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
+    }
+
+    [Fact]
+    public async Task Scope_name_does_not_collide()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Job("""
+                    var activityRoot = 1;
+                    using var activity = Source.StartActivity("export", ActivityKind.Internal, {|CTX406:parentContext: default|});
+                    activity?.SetTag("batch", batch + activityRoot);
+            """),
+            Job("""
+                    var activityRoot = 1;
+                    using var activityRoot2 = ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                    var activity = activityRoot2.Activity;
+                    activity?.SetTag("batch", batch + activityRoot);
+            """),
+            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
+    }
+
+    [Fact]
     public async Task Create_activity_and_non_using_starts_are_flagged_without_a_fix()
     {
         var test = Verify.Create();
