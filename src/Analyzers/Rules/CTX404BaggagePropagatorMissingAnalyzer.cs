@@ -176,11 +176,12 @@ namespace ContextAnalyzers
                 }
             }
 
-            private static ISymbol? SymbolOf(IOperation operation) => operation switch
+            private ISymbol? SymbolOf(IOperation operation) => operation switch
             {
                 ILocalReferenceOperation local => local.Local,
                 IFieldReferenceOperation field => field.Field.OriginalDefinition,
-                IPropertyReferenceOperation property when property.Property.Parameters.Length == 0 && property.Property.ContainingType.Name != "Propagators" => property.Property.OriginalDefinition,
+                IPropertyReferenceOperation property when property.Property.Parameters.Length == 0
+                    && !SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, types.Propagators) => property.Property.OriginalDefinition,
                 _ => null,
             };
 

@@ -144,8 +144,8 @@ namespace ContextAnalyzers
 
             var positional = SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
             {
-                SyntaxFactory.Argument(nameSyntax.WithoutTrivia()),
-                SyntaxFactory.Argument(kindSyntax.WithoutTrivia()),
+                SyntaxFactory.Argument(nameSyntax),
+                SyntaxFactory.Argument(kindSyntax),
                 SyntaxFactory.Argument(parent),
             })).WithTriviaFrom(invocation.ArgumentList);
             return invocation.WithArgumentList(positional).WithAdditionalAnnotations(Formatter.Annotation);

@@ -167,6 +167,9 @@ public class CTX401ExtractedContextDiscardedTests
     [InlineData("class C { void M(OpenTelemetry.Context.Propagation.TextMapPropagator p) { p.Inject(new OpenTelemetry.Context.Propagation.PropagationContext(default, ), null, ); } }")]
     [InlineData("class C { static readonly OpenTelemetry.Context.Propagation.TextMapPropagator P = OpenTelemetry.Context.Propagation.Propagators.DefaultTextMapPropagator. ; }")]
     [InlineData("class C { void M() { OpenTelemetry.Sdk.SetDefaultTextMapPropagator(new OpenTelemetry.Context.Propagation.CompositeTextMapPropagator(new OpenTelemetry.Context.Propagation.TextMapPropagator[] { new OpenTelemetry.Context.Propagation.TraceContextPropagator(), null! , })); OpenTelemetry.Baggage.SetBaggage( } }")]
+    [InlineData("class C { void M(System.Diagnostics.ActivitySource s) { using var a = s.StartActivity(\"a\", System.Diagnostics.ActivityKind.Internal, parentContext: ); } }")]
+    [InlineData("class C { void M(System.Diagnostics.ActivitySource s, OpenTelemetry.Context.Propagation.TextMapPropagator p) { var c = p.Extract(default, new System.Collections.Generic.Dictionary<string, string>(), (d, k) => null); using var a = s.StartActivity(; } }")]
+    [InlineData("class C { static OpenTelemetry.Context.Propagation.TextMapPropagator P { get; } = OpenTelemetry.Context.Propagation.Propagators.DefaultTextMapPropagator static C() { P = } }")]
     public async Task Half_typed_code_does_not_crash_any_propagation_analyzer(string source)
     {
         await CrashVerifier.AssertNoCrashAsync(source);
