@@ -100,9 +100,22 @@ namespace ContextAnalyzers.Runtime
         /// <summary>Stops the consumer activity, then restores the previous activity and baggage. Harmless on <see langword="default"/>.</summary>
         public void Dispose()
         {
-            Activity?.Dispose();
-            cleared.Dispose();
-            baggage.Dispose();
+            // Each step runs even if an earlier one throws (ContextScope.StrictMode throws after restoring).
+            try
+            {
+                Activity?.Dispose();
+            }
+            finally
+            {
+                try
+                {
+                    cleared.Dispose();
+                }
+                finally
+                {
+                    baggage.Dispose();
+                }
+            }
         }
 
         private static ConsumerScope Start(ActivitySource source, string name, PropagationContext context, ActivityKind kind, IEnumerable<KeyValuePair<string, object?>>? tags)

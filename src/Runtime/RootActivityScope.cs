@@ -93,8 +93,14 @@ namespace ContextAnalyzers.Runtime
         /// <summary>Stops the root and makes the previously current activity current again. Harmless on <see langword="default"/>.</summary>
         public void Dispose()
         {
-            Activity?.Dispose();
-            cleared.Dispose();
+            try
+            {
+                Activity?.Dispose();
+            }
+            finally
+            {
+                cleared.Dispose();
+            }
         }
     }
 }
