@@ -131,7 +131,7 @@ namespace ContextAnalyzers.Flow
                     return new LiveActivity(local.Name, local, start, usingOperation.Body.Syntax.Span.End, true);
                 }
 
-                if (parent is IVariableDeclarationGroupOperation)
+                if (parent is not (IVariableDeclarationOperation or IVariableDeclarationGroupOperation))
                 {
                     break;
                 }
