@@ -8,7 +8,7 @@ namespace ContextAnalyzers
         public static readonly DiagnosticDescriptor CTX201WorkQueuedWithoutExecutionContext = Create(
             DiagnosticIds.WorkQueuedWithoutExecutionContext,
             "Work is queued without the execution context",
-            "'{0}' does not flow the execution context, but {1}",
+            "Work started by '{0}' runs without the execution context, but {1}",
             RuleCategories.Flow,
             DiagnosticSeverity.Warning,
             "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegisterWaitForSingleObject, Thread.UnsafeStart, CancellationToken.UnsafeRegister and work started inside ExecutionContext.SuppressFlow() run without the caller's ExecutionContext: Activity.Current is null and baggage is empty in the callback. That is only right for infrastructure code whose callback touches no context; it is a bug when the callback reads inherited context, when the method hands off the work of a live activity, or when the callback runs a delegate supplied by the caller.");
