@@ -146,8 +146,16 @@ namespace ContextAnalyzers.Flow
             return false;
         }
 
-        private static bool IsNonEscapingUse(ILocalReferenceOperation reference)
+        private static bool IsNonEscapingUse(ILocalReferenceOperation local)
         {
+            // Look through conversions: `a == null` compares as object, `((IDisposable)a).Dispose()` casts. A conversion
+            // that is stored or passed on still escapes below.
+            IOperation reference = local;
+            while (reference.Parent is IConversionOperation conversion)
+            {
+                reference = conversion;
+            }
+
             var parent = reference.Parent;
             switch (parent)
             {
