@@ -409,28 +409,25 @@ namespace ContextAnalyzers.Flow
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var (block, index) = stack.Pop();
-                    if (!WalkBlock(block, index, stack))
-                    {
-                        continue;
-                    }
+                    WalkBlock(block, index, stack);
                 }
             }
 
             /// <summary>Walks one block from <paramref name="index"/>; pushes successors when the path goes on.</summary>
-            private bool WalkBlock(BasicBlock block, int index, Stack<(BasicBlock Block, int Index)> stack)
+            private void WalkBlock(BasicBlock block, int index, Stack<(BasicBlock Block, int Index)> stack)
             {
                 for (var i = index; i < block.Operations.Length; i++)
                 {
                     var operation = block.Operations[i];
                     if (ContainsEnd(operation))
                     {
-                        return false;
+                        return;
                     }
 
                     if (WritesLocal(operation))
                     {
                         Record(LifetimeOutcome.Overwritten);
-                        return false;
+                        return;
                     }
 
                     if (MayThrow(operation) && !IsCoveredOnException(block))
@@ -445,7 +442,7 @@ namespace ContextAnalyzers.Flow
                 {
                     if (ContainsEnd(branchValue))
                     {
-                        return false;
+                        return;
                     }
 
                     if (MayThrow(branchValue) && !IsCoveredOnException(block))
@@ -458,7 +455,6 @@ namespace ContextAnalyzers.Flow
 
                 Follow(block, block.FallThroughSuccessor, nullSuccessor, stack);
                 Follow(block, block.ConditionalSuccessor, nullSuccessor, stack);
-                return true;
             }
 
             private void Follow(BasicBlock from, ControlFlowBranch? branch, BasicBlock? nullSuccessor, Stack<(BasicBlock Block, int Index)> stack)
