@@ -177,7 +177,13 @@ namespace ContextAnalyzers.Rules
                     {
                         foreach (var (option, error) in options.Errors)
                         {
-                            context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidAnalyzerOption, invocation.Expression.GetLocation(), option, error));
+                            var at = invocation.Expression switch
+                            {
+                                MemberAccessExpressionSyntax member => member.Name.GetLocation(),
+                                MemberBindingExpressionSyntax binding => binding.Name.GetLocation(),
+                                _ => invocation.Expression.GetLocation(),
+                            };
+                            context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidAnalyzerOption, at, option, error));
                         }
 
                         return;
@@ -601,6 +607,14 @@ namespace ContextAnalyzers.Rules
                     }
                 }
 
+                // request.Headers.GetValues("Authorization").First(): element operators keep the data.
+                if (method.IsStatic && invocation.Arguments.Length > 0 && type is not null && type.Name == "Enumerable" &&
+                    (method.Name.StartsWith("First", StringComparison.Ordinal) || method.Name.StartsWith("Single", StringComparison.Ordinal) ||
+                     method.Name.StartsWith("Last", StringComparison.Ordinal) || method.Name.StartsWith("ElementAt", StringComparison.Ordinal)))
+                {
+                    return FindSensitive(invocation.Arguments[0].Value, words, depth);
+                }
+
                 if (method.Name == "GetBytes" && invocation.Arguments.Length == 1)
                 {
                     return FindSensitive(invocation.Arguments[0].Value, words, depth);
@@ -616,29 +630,27 @@ namespace ContextAnalyzers.Rules
                     return null;
                 }
 
-                var typeName = receiverType.Name;
-                var isHeaders = typeName.IndexOf("Header", StringComparison.Ordinal) >= 0;
-                var isCookies = typeName.IndexOf("Cookie", StringComparison.Ordinal) >= 0;
-                if (!isHeaders && !isCookies)
-                {
-                    return null;
-                }
-
                 if (ConstantString(arguments[0].Value) is not { } name)
                 {
                     return null;
                 }
 
-                if (isCookies)
+                // These header names are specific enough to flag on any receiver (NameValueCollection, dictionaries, ...).
+                if (string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase) ||
+                    string.Equals(name, "Proxy-Authorization", StringComparison.OrdinalIgnoreCase) ||
+                    string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ||
+                    string.Equals(name, "Set-Cookie", StringComparison.OrdinalIgnoreCase))
+                {
+                    return (Describe(operation), $"the '{name}' header");
+                }
+
+                var typeName = receiverType.Name;
+                if (typeName.IndexOf("Cookie", StringComparison.Ordinal) >= 0)
                 {
                     return (Describe(operation), $"the '{name}' cookie");
                 }
 
-                if (string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase) ||
-                    string.Equals(name, "Proxy-Authorization", StringComparison.OrdinalIgnoreCase) ||
-                    string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ||
-                    string.Equals(name, "Set-Cookie", StringComparison.OrdinalIgnoreCase) ||
-                    words.Match(name) is not null)
+                if (typeName.IndexOf("Header", StringComparison.Ordinal) >= 0 && words.Match(name) is not null)
                 {
                     return (Describe(operation), $"the '{name}' header");
                 }
