@@ -529,7 +529,7 @@ namespace ContextAnalyzers.Rules
                     case IParameterReferenceOperation parameter:
                         return Named(operation, parameter.Parameter.Name, words) ?? Classified(operation, parameter.Parameter);
                     case IFieldReferenceOperation field:
-                        return Named(operation, field.Field.Name, words) ?? Classified(operation, field.Field);
+                        return Named(operation, field.Field.Name, words) ?? Classified(operation, field.Field) ?? Qualified(operation, field.Instance, field.Field.Name, words);
                     case IPropertyReferenceOperation property:
                         return FindInProperty(property, words, depth);
                     case IInvocationOperation invocation:
@@ -559,7 +559,28 @@ namespace ContextAnalyzers.Rules
                     return (Describe(property), "the identity's name claim");
                 }
 
-                return Named(property, symbol.Name, words) ?? Classified(property, symbol);
+                return Named(property, symbol.Name, words) ?? Classified(property, symbol) ?? Qualified(property, property.Instance, symbol.Name, words);
+            }
+
+            /// <summary><c>session.Id</c>, <c>card.Number</c>: the receiver's name and the member's name read as one key.</summary>
+            private static (string What, string Why)? Qualified(IOperation operation, IOperation? instance, string member, SensitiveWords words)
+            {
+                var receiver = instance switch
+                {
+                    ILocalReferenceOperation l => l.Local.Name,
+                    IParameterReferenceOperation p => p.Parameter.Name,
+                    IFieldReferenceOperation f => f.Field.Name,
+                    IPropertyReferenceOperation p => p.Property.Name,
+                    _ => null,
+                };
+                if (receiver is null)
+                {
+                    return null;
+                }
+
+                var name = receiver + "." + member;
+                var match = words.Match(name);
+                return match is null ? null : (Describe(operation), $"'{name}' matches the sensitive entry '{match}'");
             }
 
             private (string What, string Why)? FindInInvocation(IInvocationOperation invocation, SensitiveWords words, int depth)

@@ -98,6 +98,39 @@ public class CTX301SensitiveBaggageTests
     }
 
     [Fact]
+    public async Task ContextScope_writes_are_checked()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap("""
+                    using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage({|CTX301:"user.email"|}, "v");
+                    using var b = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", {|CTX302:user.Email|});
+                    using var c = ContextAnalyzers.Runtime.ContextScope.SetBaggage(new[] { new KeyValuePair<string, string?>({|CTX301:"api_key"|}, "v") });
+                    using var d = ContextAnalyzers.Runtime.ContextScope.SetBaggage("tenant.id", tenantId);
+            """));
+    }
+
+    [Fact]
+    public async Task ContextScope_write_gets_the_pseudonym_fix_only()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", {|CTX302:user.Email|});""");
+        test.FixedCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email));""")
+            .Replace("using System.Diagnostics;\n", "using System.Diagnostics;\nusing ContextAnalyzers.Runtime;\n", StringComparison.Ordinal)
+            .Replace("ContextAnalyzers.Runtime.BaggagePolicy", "BaggagePolicy", StringComparison.Ordinal);
+        test.CodeActionEquivalenceKey = CTX301SensitiveBaggageCodeFix.ValuePseudonymizeKey;
+        await test.RunAsync();
+
+        test = Verify.Create();
+        test.TestCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", {|CTX302:user.Email|});""");
+        test.NoFixOfferedKey = CTX301SensitiveBaggageCodeFix.ValueKeepLocalKey;
+        await test.RunAsync();
+
+        test = Verify.Create();
+        test.TestCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", {|CTX302:user.Email|});""");
+        test.NoFixOfferedKey = CTX301SensitiveBaggageCodeFix.ValueRemoveKey;
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Constant_keys_of_every_form_are_checked()
     {
         await Verify.VerifyAnalyzerAsync(Wrap(
@@ -135,6 +168,31 @@ public class CTX301SensitiveBaggageTests
                     Baggage.SetBaggage("u", {|CTX302:"x" + password|});
                     activity.AddBaggage("u", {|CTX302:user.Email|});
             """));
+    }
+
+    [Fact]
+    public async Task Receiver_and_member_read_together()
+    {
+        var source = """
+            using OpenTelemetry;
+
+            class Session { public string Id { get; set; } = ""; public int Count { get; set; } }
+            class Card { public string Number { get; set; } = ""; public string Brand { get; set; } = ""; }
+            class Tenant { public string Id { get; set; } = ""; }
+
+            class C
+            {
+                void M(Session session, Card card, Tenant tenant)
+                {
+                    Baggage.SetBaggage("s", {|CTX302:session.Id|});
+                    Baggage.SetBaggage("c", {|CTX302:card.Number|});
+                    Baggage.SetBaggage("t", tenant.Id);
+                    Baggage.SetBaggage("b", card.Brand);
+                    Baggage.SetBaggage("n", session.Count.ToString());
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]

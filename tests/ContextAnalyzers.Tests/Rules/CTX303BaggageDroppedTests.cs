@@ -142,10 +142,12 @@ public class CTX303BaggageDroppedTests
                     b = b.SetBaggage({|#1:"tenant id"|}, tenant);
                     Baggage.SetBaggage(new[] { new KeyValuePair<string, string?>({|#2:"tenant id"|}, tenant) });
                     System.Diagnostics.Activity.Current?.AddBaggage("tenant id", tenant);
+                    using var scope = ContextAnalyzers.Runtime.ContextScope.SetBaggage({|#3:"tenant id"|}, tenant);
             """),
             Verify.Diagnostic("CTX303").WithLocation(0),
             Verify.Diagnostic("CTX303").WithLocation(1),
-            Verify.Diagnostic("CTX303").WithLocation(2));
+            Verify.Diagnostic("CTX303").WithLocation(2),
+            Verify.Diagnostic("CTX303").WithLocation(3));
     }
 
     [Fact]
