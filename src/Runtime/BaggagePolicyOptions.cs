@@ -21,8 +21,8 @@ namespace ContextAnalyzers.Runtime
         Throw,
     }
 
-    /// <summary>The check an entry failed.</summary>
-    public enum BaggageViolation
+    /// <summary>The check an entry failed (the <c>violation</c> tag of the counter).</summary>
+    internal enum BaggageViolation
     {
         /// <summary>The key is not a W3C token: the propagator would skip it without a log.</summary>
         InvalidKey,

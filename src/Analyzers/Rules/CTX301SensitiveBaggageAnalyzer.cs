@@ -446,7 +446,7 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                if (entry.Value is not null && IsPseudonym(entry.Value))
+                if (entry.Value is not null && (IsPseudonym(entry.Value) || IsRemoval(entry.Value)))
                 {
                     return;
                 }
@@ -479,6 +479,10 @@ namespace ContextAnalyzers.Rules
                     context.ReportDiagnostic(Diagnostic.Create(Descriptors.SensitiveBaggageValue, entry.Value.Syntax.GetLocation(), additional, properties, f.What, f.Why));
                 }
             }
+
+            /// <summary><c>SetBaggage(key, null)</c> and <c>SetBaggage(key, "")</c> remove the entry: nothing is sent.</summary>
+            private static bool IsRemoval(IOperation value) =>
+                value.ConstantValue.HasValue && (value.ConstantValue.Value is null || value.ConstantValue.Value is string { Length: 0 });
 
             private bool IsPseudonym(IOperation value)
             {

@@ -250,6 +250,9 @@ public class CTX301SensitiveBaggageTests
                     Baggage.SetBaggage("user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email));
                     Baggage.SetBaggage("user.email", ContextAnalyzers.Runtime.BaggagePolicy.Default.Hash(user.Email));
                     Baggage.SetBaggage("length", password.Length.ToString());
+                    Baggage.SetBaggage("user.email", null);
+                    Baggage.SetBaggage("password", "");
+                    activity.SetBaggage("session_id", null);
             """));
     }
 

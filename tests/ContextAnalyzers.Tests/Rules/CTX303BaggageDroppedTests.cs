@@ -99,7 +99,14 @@ public class CTX303BaggageDroppedTests
                     {
                         Baggage.SetBaggage("role." + role, "1");
                     }
+
+                    var query = System.Web.HttpUtility.ParseQueryString(request.RequestUri!.Query);
+                    foreach (string? name in query)
+                    {
+                        {|#2:Baggage.SetBaggage("q." + name, query[name])|};
+                    }
             """),
+            Verify.Diagnostic("CTX303").WithLocation(2).WithSeverity(DiagnosticSeverity.Info),
             Verify.Diagnostic("CTX303").WithLocation(0).WithSeverity(DiagnosticSeverity.Info),
             Verify.Diagnostic("CTX303").WithLocation(1).WithSeverity(DiagnosticSeverity.Info)
                 .WithArguments("entries set in this loop", "the loop over 'user.Claims' is unbounded and the propagator stops at 180 entries or 8192 bytes"));
