@@ -37,6 +37,9 @@ namespace ContextAnalyzers.Rules
         /// <summary>Any other write that is a whole statement (it can be removed, not turned into a tag).</summary>
         public const string WriteStatement = "Statement";
 
+        /// <summary>An entry of a dictionary/array initializer or collection expression (the element can be removed).</summary>
+        public const string WriteElement = "Element";
+
         /// <summary>Diagnostic property set on CTX303 when the write is a static <c>Baggage.SetBaggage</c> call.</summary>
         public const string StaticSetBaggageProperty = "StaticSetBaggage";
 
@@ -121,11 +124,15 @@ namespace ContextAnalyzers.Rules
 
         private readonly struct Entry
         {
-            public Entry(IOperation? key, IOperation? value)
+            public Entry(IOperation? key, IOperation? value, SyntaxNode? removable = null)
             {
                 Key = key;
                 Value = value;
+                Removable = removable;
             }
+
+            /// <summary>The initializer element or collection element that holds the entry, when it can be removed alone.</summary>
+            public SyntaxNode? Removable { get; }
 
             public IOperation? Key { get; }
 
@@ -359,13 +366,13 @@ namespace ContextAnalyzers.Rules
                             switch (initializer)
                             {
                                 case IInvocationOperation add when add.Arguments.Length == 2:
-                                    entries.Add(new Entry(ArgumentValue(add, 0), ArgumentValue(add, 1)));
+                                    entries.Add(new Entry(ArgumentValue(add, 0), ArgumentValue(add, 1), RemovableElement(add.Syntax)));
                                     break;
                                 case IInvocationOperation add when add.Arguments.Length == 1:
                                     CollectPair(add.Arguments[0].Value, entries);
                                     break;
                                 case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Arguments.Length: 1 } indexer } assignment:
-                                    entries.Add(new Entry(indexer.Arguments[0].Value, assignment.Value));
+                                    entries.Add(new Entry(indexer.Arguments[0].Value, assignment.Value, RemovableElement(assignment.Syntax)));
                                     break;
                             }
                         }
@@ -392,13 +399,21 @@ namespace ContextAnalyzers.Rules
                 switch (operation)
                 {
                     case IObjectCreationOperation creation when creation.Arguments.Length == 2 && creation.Type?.Name == "KeyValuePair":
-                        entries.Add(new Entry(creation.Arguments[0].Value, creation.Arguments[1].Value));
+                        entries.Add(new Entry(creation.Arguments[0].Value, creation.Arguments[1].Value, RemovableElement(creation.Syntax)));
                         break;
                     case IInvocationOperation create when create.Arguments.Length == 2 && create.TargetMethod.Name == "Create" && create.TargetMethod.ContainingType?.Name == "KeyValuePair":
-                        entries.Add(new Entry(create.Arguments[0].Value, create.Arguments[1].Value));
+                        entries.Add(new Entry(create.Arguments[0].Value, create.Arguments[1].Value, RemovableElement(create.Syntax)));
                         break;
                 }
             }
+
+            /// <summary>An element of an initializer (<c>{ { k, v }, [k] = v, new(k, v) }</c>) or of a collection expression.</summary>
+            private static SyntaxNode? RemovableElement(SyntaxNode syntax) => syntax.Parent switch
+            {
+                InitializerExpressionSyntax => syntax,
+                ExpressionElementSyntax { Parent: CollectionExpressionSyntax } element => element,
+                _ => null,
+            };
 
             private static IOperation? ArgumentValue(IInvocationOperation invocation, int index) =>
                 index < invocation.Arguments.Length ? invocation.Arguments[index].Value : null;
@@ -454,9 +469,17 @@ namespace ContextAnalyzers.Rules
                 var properties = writeKind is null
                     ? ImmutableDictionary<string, string?>.Empty
                     : ImmutableDictionary<string, string?>.Empty.Add(WriteKindProperty, writeKind);
-                var additional = entry.Value is null
-                    ? new[] { invocation.Syntax.GetLocation() }
-                    : new[] { invocation.Syntax.GetLocation(), entry.Value.Syntax.GetLocation() };
+                // [0] the write, [1] the value (or the write), [2] the removable collection element, if any.
+                var additional = new List<Location> { invocation.Syntax.GetLocation() };
+                if (entry.Value is not null)
+                {
+                    additional.Add(entry.Value.Syntax.GetLocation());
+                    if (entry.Removable is not null)
+                    {
+                        additional.Add(entry.Removable.GetLocation());
+                        properties = properties.SetItem(WriteKindProperty, WriteElement);
+                    }
+                }
 
                 if (key is not null && entry.Key is not null)
                 {

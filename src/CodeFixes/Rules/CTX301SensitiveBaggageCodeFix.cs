@@ -67,9 +67,30 @@ namespace ContextAnalyzers.CodeFixes.Rules
                 }
 
                 diagnostic.Properties.TryGetValue(CTX301SensitiveBaggageAnalyzer.WriteKindProperty, out var writeKind);
-                if (writeKind is null || invocation.FirstAncestorOrSelf<ExpressionStatementSyntax>() is not { } statement)
+                if (writeKind == CTX301SensitiveBaggageAnalyzer.WriteElement)
                 {
+                    if (diagnostic.AdditionalLocations.Count > 2 && diagnostic.AdditionalLocations[2].SourceTree == root.SyntaxTree &&
+                        root.FindNode(diagnostic.AdditionalLocations[2].SourceSpan, getInnermostNodeForTie: false) is { Parent: InitializerExpressionSyntax or CollectionExpressionSyntax } element)
+                    {
+                        context.RegisterCodeFix(
+                            CodeAction.Create(
+                                "Remove the baggage entry",
+                                ct => RemoveElementAsync(context.Document, element, ct),
+                                isKey ? KeyRemoveKey : ValueRemoveKey),
+                            diagnostic);
+                    }
+
                     continue;
+                }
+
+                if (writeKind is null || invocation.Parent is not ExpressionStatementSyntax statement)
+                {
+                    if (writeKind is null || invocation.Parent is not ConditionalAccessExpressionSyntax { Parent: ExpressionStatementSyntax conditionalStatement })
+                    {
+                        continue;
+                    }
+
+                    statement = conditionalStatement;
                 }
 
                 var activity = model.Compilation.GetTypeByMetadataName("System.Diagnostics.Activity");
@@ -195,6 +216,23 @@ namespace ContextAnalyzers.CodeFixes.Rules
             }
 
             return key is not null && value is not null ? (key, value) : null;
+        }
+
+        private static async Task<Document> RemoveElementAsync(Document document, SyntaxNode element, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (root is null || element.Parent is not { } list)
+            {
+                return document;
+            }
+
+            var marker = new SyntaxAnnotation();
+            root = root.ReplaceNode(list, list.WithAdditionalAnnotations(marker));
+            var marked = root.GetAnnotatedNodes(marker).First();
+            var target = marked.ChildNodes().First(n => n.Span == element.Span);
+            var newRoot = root.RemoveNode(target, SyntaxRemoveOptions.KeepNoTrivia)!;
+            var newList = newRoot.GetAnnotatedNodes(marker).First();
+            return document.WithSyntaxRoot(newRoot.ReplaceNode(newList, newList.WithAdditionalAnnotations(Formatter.Annotation)));
         }
 
         private static async Task<Document> RemoveAsync(Document document, ExpressionStatementSyntax statement, CancellationToken cancellationToken)

@@ -521,6 +521,38 @@ public class CTX301SensitiveBaggageTests
             CTX301SensitiveBaggageCodeFix.KeyRemoveKey);
     }
 
+    [Fact]
+    public async Task Fix_remove_deletes_collection_entries()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    var b = Baggage.Create(new Dictionary<string, string> { { {|CTX301:"user.email"|}, user.Email }, { "region", user.Region } });
+                    b = Baggage.Create(new Dictionary<string, string> { ["region"] = user.Region, [{|CTX301:"password"|}] = password });
+                    Baggage.SetBaggage(new[] { new KeyValuePair<string, string?>("tier", user.Tier), new KeyValuePair<string, string?>({|CTX301:"api_key"|}, "k") });
+                    Baggage.SetBaggage([KeyValuePair.Create<string, string?>({|CTX301:"otp"|}, "1"), KeyValuePair.Create<string, string?>("region", user.Region)]);
+            """),
+            Wrap("""
+                    var b = Baggage.Create(new Dictionary<string, string> { { "region", user.Region } });
+                    b = Baggage.Create(new Dictionary<string, string> { ["region"] = user.Region });
+                    Baggage.SetBaggage(new[] { new KeyValuePair<string, string?>("tier", user.Tier) });
+                    Baggage.SetBaggage([KeyValuePair.Create<string, string?>("region", user.Region)]);
+            """),
+            CTX301SensitiveBaggageCodeFix.KeyRemoveKey);
+    }
+
+    [Fact]
+    public async Task Fix_remove_is_not_offered_for_params_arguments_or_used_results()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""
+                    var b = Baggage.Current.SetBaggage(new KeyValuePair<string, string?>({|CTX301:"api_key"|}, "k"));
+                    var c = Baggage.SetBaggage({|CTX301:"password"|}, "v");
+                    if (b.Count > 0) Baggage.SetBaggage({|CTX301:"password"|}, "v");
+            """);
+        test.NoFixOfferedKey = CTX301SensitiveBaggageCodeFix.KeyRemoveKey;
+        await test.RunAsync();
+    }
+
     // ------------------------------------------------------------------ bail-outs and robustness
 
     [Fact]
