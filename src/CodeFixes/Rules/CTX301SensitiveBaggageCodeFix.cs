@@ -93,6 +93,13 @@ namespace ContextAnalyzers.CodeFixes.Rules
                     statement = conditionalStatement;
                 }
 
+                // The write may be read back in the same member (GetBaggage / GetBaggageItem / Baggage.Current): then a
+                // tag or no write changes what that code sees, so neither (b) nor (c) is offered.
+                if (ReadsBaggageLocally(statement, model, context.CancellationToken))
+                {
+                    continue;
+                }
+
                 var activity = model.Compilation.GetTypeByMetadataName("System.Diagnostics.Activity");
                 if (activity is not null && (writeKind == CTX301SensitiveBaggageAnalyzer.WriteActivity ||
                     (writeKind == CTX301SensitiveBaggageAnalyzer.WriteStatic && KeyAndValue(invocation) is not null)))
@@ -115,6 +122,37 @@ namespace ContextAnalyzers.CodeFixes.Rules
                         diagnostic);
                 }
             }
+        }
+
+        private static bool ReadsBaggageLocally(SyntaxNode statement, SemanticModel model, CancellationToken cancellationToken)
+        {
+            var body = statement.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
+            if (body is null)
+            {
+                return true;
+            }
+
+            foreach (var name in body.DescendantNodes().OfType<SimpleNameSyntax>())
+            {
+                switch (name.Identifier.ValueText)
+                {
+                    case "GetBaggage":
+                    case "GetBaggageItem":
+                        return true;
+                    case "Baggage":
+                    case "Current":
+                        if (model.GetSymbolInfo(name, cancellationToken).Symbol is IPropertySymbol property &&
+                            ((property.Name == "Baggage" && property.ContainingType?.ToDisplayString() == "System.Diagnostics.Activity") ||
+                             (property.Name == "Current" && property.ContainingType?.ToDisplayString() == "OpenTelemetry.Baggage")))
+                        {
+                            return true;
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
         }
 
         private static T? Find<T>(SyntaxNode root, Diagnostic diagnostic, int index)

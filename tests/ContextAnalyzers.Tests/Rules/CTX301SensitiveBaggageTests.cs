@@ -501,6 +501,53 @@ public class CTX301SensitiveBaggageTests
         await test.RunAsync();
     }
 
+    [Theory]
+    [InlineData("var seen = Baggage.GetBaggage(\"user.email\");")]
+    [InlineData("var seen = Baggage.Current;")]
+    [InlineData("var seen = activity.GetBaggageItem(\"user.email\");")]
+    [InlineData("var seen = activity.Baggage;")]
+    public async Task Fix_keep_local_and_remove_are_not_offered_when_the_member_reads_baggage_back(string read)
+    {
+        foreach (var key in new[] { CTX301SensitiveBaggageCodeFix.KeyKeepLocalKey, CTX301SensitiveBaggageCodeFix.KeyRemoveKey })
+        {
+            var test = Verify.Create();
+            test.TestCode = Wrap($$"""
+                        Baggage.SetBaggage({|CTX301:"user.email"|}, user.Email);
+                        activity.AddBaggage({|CTX301:"user.email"|}, user.Email);
+                        {{read}}
+                """);
+            test.NoFixOfferedKey = key;
+            await test.RunAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Fix_keep_local_with_fully_qualified_names()
+    {
+        await Verify.VerifyCodeFixAsync(
+            """
+            class C
+            {
+                void M(string password)
+                {
+                    OpenTelemetry.Baggage.SetBaggage({|CTX301:"password"|}, password);
+                }
+            }
+            """,
+            """
+            using System.Diagnostics;
+
+            class C
+            {
+                void M(string password)
+                {
+                    Activity.Current?.SetTag("password", password);
+                }
+            }
+            """,
+            CTX301SensitiveBaggageCodeFix.KeyKeepLocalKey);
+    }
+
     [Fact]
     public async Task Fix_remove_deletes_the_write_and_keeps_comments()
     {
