@@ -747,7 +747,7 @@ namespace ContextAnalyzers.Rules
 
                 foreach (var i in type.AllInterfaces)
                 {
-                    if (i.Name == "IIdentity" && i.ContainingNamespace?.ToDisplayString() == "System.Security.Principal")
+                    if (i.Name == "IIdentity" && i.ContainingNamespace is { Name: "Principal", ContainingNamespace: { Name: "Security", ContainingNamespace: { Name: "System" } } })
                     {
                         return true;
                     }

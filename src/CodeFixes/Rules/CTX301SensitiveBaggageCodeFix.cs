@@ -142,8 +142,8 @@ namespace ContextAnalyzers.CodeFixes.Rules
                     case "Baggage":
                     case "Current":
                         if (model.GetSymbolInfo(name, cancellationToken).Symbol is IPropertySymbol property &&
-                            ((property.Name == "Baggage" && property.ContainingType?.ToDisplayString() == "System.Diagnostics.Activity") ||
-                             (property.Name == "Current" && property.ContainingType?.ToDisplayString() == "OpenTelemetry.Baggage")))
+                            ((property.Name == "Baggage" && SymbolEqualityComparer.Default.Equals(property.ContainingType, model.Compilation.GetTypeByMetadataName("System.Diagnostics.Activity"))) ||
+                             (property.Name == "Current" && SymbolEqualityComparer.Default.Equals(property.ContainingType, model.Compilation.GetTypeByMetadataName("OpenTelemetry.Baggage")))))
                         {
                             return true;
                         }
