@@ -346,6 +346,23 @@ public class CTX301SensitiveBaggageTests
     }
 
     [Fact]
+    public async Task Invalid_option_is_reported_in_each_file_with_baggage_writes()
+    {
+        var test = Verify.Create();
+        test.Sources.Add("""
+            class A { void M(System.Diagnostics.Activity a) { a.{|CTX399:AddBaggage|}("tenant.id", "1"); a.AddBaggage("region", "eu"); } }
+            """);
+        test.Sources.Add("""
+            class B { void M() { OpenTelemetry.Baggage.{|CTX399:SetBaggage|}("tenant.id", "1"); } }
+            """);
+        test.Sources.Add("""
+            class D { void M() { } }
+            """);
+        test.EditorConfig = "ctx_analyzers.sensitive_words = +$$$";
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Invalid_option_in_a_file_without_baggage_is_not_reported()
     {
         var test = Verify.Create();

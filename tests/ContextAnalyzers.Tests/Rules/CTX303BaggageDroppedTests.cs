@@ -181,6 +181,30 @@ public class CTX303BaggageDroppedTests
     }
 
     [Fact]
+    public async Task Fix_rewrites_using_static_calls()
+    {
+        await Verify.VerifyCodeFixAsync(
+            """
+            using static OpenTelemetry.Baggage;
+
+            class C
+            {
+                void M(string tenant) => SetBaggage({|CTX303:"tenant id"|}, tenant);
+            }
+            """,
+            """
+            using ContextAnalyzers.Runtime;
+            using static OpenTelemetry.Baggage;
+
+            class C
+            {
+                void M(string tenant) => BaggagePolicy.Default.SetBaggage("tenant id", tenant);
+            }
+            """,
+            CTX303BaggageDroppedCodeFix.UsePolicyKey);
+    }
+
+    [Fact]
     public async Task Fix_is_not_offered_without_the_runtime()
     {
         await Verify.VerifyNoCodeFixOfferedAsync(
