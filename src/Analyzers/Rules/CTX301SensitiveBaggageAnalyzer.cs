@@ -821,6 +821,11 @@ namespace ContextAnalyzers.Rules
 
             private void CheckDropped(OperationAnalysisContext context, IInvocationOperation invocation, Entry entry, string? key, WriteKind kind)
             {
+                if (entry.Value is not null && IsRemoval(entry.Value))
+                {
+                    return;
+                }
+
                 var properties = StaticSetBaggageProperties(invocation, kind);
                 var additional = new[] { invocation.Syntax.GetLocation() };
                 if (key is not null && entry.Key is not null && key.Length > 0 && !BaggageLimits.IsToken(key))

@@ -54,6 +54,15 @@ public class CTX303BaggageDroppedTests
     }
 
     [Fact]
+    public async Task Removals_are_silent()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap("""
+                    Baggage.SetBaggage("tenant id", null);
+                    Baggage.SetBaggage("tenant id", "");
+            """));
+    }
+
+    [Fact]
     public async Task Constant_value_over_the_limit_counts_the_key_the_equals_and_percent_encoding()
     {
         // "k=" + 8190 characters is exactly 8192: sent. One more and the header is not sent at all.
