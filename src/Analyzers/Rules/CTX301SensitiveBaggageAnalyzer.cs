@@ -708,6 +708,12 @@ namespace ContextAnalyzers.Rules
 
             private static (string What, string Why)? Named(IOperation operation, string name, SensitiveWords words)
             {
+                // A flag, an enum or a cancellation token cannot carry the data its name mentions (hasPassword, TokenKind, cancellationToken).
+                if (!CanCarryData(operation.Type))
+                {
+                    return null;
+                }
+
                 var match = words.Match(name);
                 return match is null ? null : (Describe(operation), $"'{name}' matches the sensitive entry '{match}'");
             }
@@ -732,6 +738,13 @@ namespace ContextAnalyzers.Rules
 
                 return null;
             }
+
+            private static bool CanCarryData(ITypeSymbol? type) =>
+                type is null ||
+                (type.SpecialType != SpecialType.System_Boolean &&
+                 type.TypeKind != TypeKind.Enum &&
+                 type.Name != "CancellationToken" &&
+                 !(type is INamedTypeSymbol { IsGenericType: true, Name: "Nullable" } nullable && nullable.TypeArguments[0].TypeKind == TypeKind.Enum));
 
             private static bool IsIdentity(INamedTypeSymbol? type)
             {

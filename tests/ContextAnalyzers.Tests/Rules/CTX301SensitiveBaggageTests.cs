@@ -171,6 +171,30 @@ public class CTX301SensitiveBaggageTests
     }
 
     [Fact]
+    public async Task Flags_enums_and_cancellation_tokens_do_not_carry_data()
+    {
+        var source = """
+            using System.Threading;
+            using OpenTelemetry;
+
+            enum TokenKind { Access, Refresh }
+
+            class C
+            {
+                void M(bool hasPassword, TokenKind token, CancellationToken cancellationToken, int cvv, System.DateTime birthDate)
+                {
+                    Baggage.SetBaggage("a", hasPassword.ToString());
+                    Baggage.SetBaggage("b", token.ToString());
+                    Baggage.SetBaggage("c", $"{cancellationToken}");
+                    Baggage.SetBaggage("d", {|CTX302:cvv.ToString()|});
+                    Baggage.SetBaggage("e", {|CTX302:birthDate.ToString("O")|});
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Receiver_and_member_read_together()
     {
         var source = """
