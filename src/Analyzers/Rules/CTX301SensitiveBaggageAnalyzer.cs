@@ -40,8 +40,14 @@ namespace ContextAnalyzers.Rules
         /// <summary>An entry of a dictionary/array initializer or collection expression (the element can be removed).</summary>
         public const string WriteElement = "Element";
 
-        /// <summary>Diagnostic property set on CTX303 when the write is a static <c>Baggage.SetBaggage</c> call.</summary>
-        public const string StaticSetBaggageProperty = "StaticSetBaggage";
+        /// <summary>Diagnostic property of CTX303: how the write can be routed through the runtime policy (<see cref="PolicyStatic"/>, <see cref="PolicyWrap"/>).</summary>
+        public const string StaticSetBaggageProperty = "PolicyFix";
+
+        /// <summary>A static <c>Baggage.SetBaggage</c> call: becomes <c>BaggagePolicy.Default.SetBaggage</c>.</summary>
+        public const string PolicyStatic = "Static";
+
+        /// <summary>A pure write that yields a Baggage: wrapped in <c>BaggagePolicy.Default.Apply(...)</c>.</summary>
+        public const string PolicyWrap = "Wrap";
 
         internal const string BaggagePolicyMetadataName = "ContextAnalyzers.Runtime.BaggagePolicy";
         private const string DataClassificationMetadataName = "Microsoft.Extensions.Compliance.Classification.DataClassificationAttribute";
@@ -268,6 +274,9 @@ namespace ContextAnalyzers.Rules
 
                 var options = GetOptions(context.Options, invocation.Syntax.SyntaxTree);
                 var writeKind = direct ? StatementWriteKind(invocation, kind) : null;
+
+                // BaggagePolicy.Default.Apply(Baggage.Create(...)): the policy enforces the limits and reports drops.
+                var checkDropped = kind != WriteKind.Activity && !IsPolicyArgument(invocation);
                 var anyComputedKey = false;
                 foreach (var entry in entries)
                 {
@@ -275,13 +284,13 @@ namespace ContextAnalyzers.Rules
                     var key = ConstantString(entry.Key);
                     anyComputedKey |= key is null;
                     CheckSensitive(context, invocation, entry, key, options, writeKind);
-                    if (kind != WriteKind.Activity)
+                    if (checkDropped)
                     {
                         CheckDropped(context, invocation, entry, key, kind);
                     }
                 }
 
-                if (kind != WriteKind.Activity && anyComputedKey)
+                if (checkDropped && anyComputedKey)
                 {
                     CheckLoop(context, invocation, kind);
                 }
@@ -877,10 +886,34 @@ namespace ContextAnalyzers.Rules
                 }
             }
 
-            private ImmutableDictionary<string, string?> StaticSetBaggageProperties(IInvocationOperation invocation, WriteKind kind) =>
-                kind == WriteKind.Baggage && invocation.TargetMethod.IsStatic && invocation.TargetMethod.Name == "SetBaggage"
-                    ? ImmutableDictionary<string, string?>.Empty.Add(StaticSetBaggageProperty, "true")
-                    : ImmutableDictionary<string, string?>.Empty;
+            /// <summary>
+            /// How the CTX303 fix can route the write through the policy: a static <c>Baggage.SetBaggage</c> becomes
+            /// <c>BaggagePolicy.Default.SetBaggage</c> (<see cref="PolicyStatic"/>); a pure write that yields a Baggage
+            /// (<c>Baggage.Create</c>, instance <c>SetBaggage</c>) is wrapped in <c>BaggagePolicy.Default.Apply(...)</c>
+            /// (<see cref="PolicyWrap"/>).
+            /// </summary>
+            private ImmutableDictionary<string, string?> StaticSetBaggageProperties(IInvocationOperation invocation, WriteKind kind)
+            {
+                if (kind != WriteKind.Baggage)
+                {
+                    return ImmutableDictionary<string, string?>.Empty;
+                }
+
+                var value = invocation.TargetMethod.IsStatic && invocation.TargetMethod.Name == "SetBaggage" ? PolicyStatic : PolicyWrap;
+                return ImmutableDictionary<string, string?>.Empty.Add(StaticSetBaggageProperty, value);
+            }
+
+            private bool IsPolicyArgument(IInvocationOperation invocation)
+            {
+                var parent = invocation.Parent;
+                while (parent is IConversionOperation)
+                {
+                    parent = parent.Parent;
+                }
+
+                return policy is not null && parent is IArgumentOperation { Parent: IInvocationOperation outer } &&
+                       SymbolEqualityComparer.Default.Equals(outer.TargetMethod.ContainingType, policy);
+            }
 
             private static string? Serialization(IOperation value)
             {

@@ -16,7 +16,8 @@ namespace ContextAnalyzers.CodeFixes.Rules
     /// <summary>
     /// CTX303: rewrite a static <c>Baggage.SetBaggage(...)</c> to <c>BaggagePolicy.Default.SetBaggage(...)</c>, which has the
     /// same parameters and the same effect on <c>Baggage.Current</c>, but enforces the propagator's limits and counts
-    /// every entry it drops. Offered only when ContextAnalyzers.Runtime is referenced.
+    /// every entry it drops; wrap a pure write that yields a Baggage (<c>Baggage.Create(...)</c>, <c>b.SetBaggage(...)</c>)
+    /// in <c>BaggagePolicy.Default.Apply(...)</c>. Offered only when ContextAnalyzers.Runtime is referenced.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CTX303BaggageDroppedCodeFix))]
     [Shared]
@@ -45,7 +46,7 @@ namespace ContextAnalyzers.CodeFixes.Rules
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.ContainsKey(CTX301SensitiveBaggageAnalyzer.StaticSetBaggageProperty) ||
+                if (!diagnostic.Properties.TryGetValue(CTX301SensitiveBaggageAnalyzer.StaticSetBaggageProperty, out var how) ||
                     diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree)
                 {
                     continue;
@@ -53,19 +54,45 @@ namespace ContextAnalyzers.CodeFixes.Rules
 
                 var span = diagnostic.AdditionalLocations[0].SourceSpan;
                 if (root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation ||
-                    invocation.Span != span ||
-                    invocation.Expression is not (MemberAccessExpressionSyntax or IdentifierNameSyntax))
+                    invocation.Span != span)
                 {
                     continue;
                 }
 
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Set the baggage through BaggagePolicy.Default (enforces the limits, counts drops)",
-                        ct => UsePolicyAsync(context.Document, invocation, policy, ct),
-                        UsePolicyKey),
-                    diagnostic);
+                if (how == CTX301SensitiveBaggageAnalyzer.PolicyStatic && invocation.Expression is MemberAccessExpressionSyntax or IdentifierNameSyntax)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Set the baggage through BaggagePolicy.Default (enforces the limits, counts drops)",
+                            ct => UsePolicyAsync(context.Document, invocation, policy, ct),
+                            UsePolicyKey),
+                        diagnostic);
+                }
+                else if (how == CTX301SensitiveBaggageAnalyzer.PolicyWrap)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Apply BaggagePolicy.Default to the baggage (enforces the limits, counts drops)",
+                            ct => WrapAsync(context.Document, invocation, policy, ct),
+                            UsePolicyKey),
+                        diagnostic);
+                }
             }
+        }
+
+        private static async Task<Document> WrapAsync(Document document, InvocationExpressionSyntax invocation, INamedTypeSymbol policy, CancellationToken cancellationToken)
+        {
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var generator = editor.Generator;
+            var apply = (ExpressionSyntax)generator.InvocationExpression(
+                generator.MemberAccessExpression(
+                    generator.MemberAccessExpression(
+                        generator.TypeExpression(policy).WithAdditionalAnnotations(Simplifier.AddImportsAnnotation, Simplifier.Annotation),
+                        "Default"),
+                    "Apply"),
+                invocation.WithoutTrivia());
+            editor.ReplaceNode(invocation, apply.WithTriviaFrom(invocation));
+            return editor.GetChangedDocument();
         }
 
         private static async Task<Document> UsePolicyAsync(Document document, InvocationExpressionSyntax invocation, INamedTypeSymbol policy, CancellationToken cancellationToken)

@@ -190,6 +190,29 @@ public class CTX303BaggageDroppedTests
     }
 
     [Fact]
+    public async Task Fix_wraps_pure_writes_in_Apply()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    var b = Baggage.Create(new Dictionary<string, string> { [{|CTX303:"tenant id"|}] = tenant });
+                    b = b.SetBaggage("cart", {|CTX303:JsonSerializer.Serialize(settings)|});
+            """),
+            Wrap("""
+                    var b = BaggagePolicy.Default.Apply(Baggage.Create(new Dictionary<string, string> { ["tenant id"] = tenant }));
+                    b = BaggagePolicy.Default.Apply(b.SetBaggage("cart", JsonSerializer.Serialize(settings)));
+            """).Replace("using OpenTelemetry;\n", "using ContextAnalyzers.Runtime;\nusing OpenTelemetry;\n", StringComparison.Ordinal),
+            CTX303BaggageDroppedCodeFix.UsePolicyKey);
+    }
+
+    [Fact]
+    public async Task Fix_is_not_offered_for_ContextScope()
+    {
+        await Verify.VerifyNoCodeFixOfferedAsync(
+            Wrap("""        using var scope = ContextAnalyzers.Runtime.ContextScope.SetBaggage({|CTX303:"tenant id"|}, tenant);"""),
+            CTX303BaggageDroppedCodeFix.UsePolicyKey);
+    }
+
+    [Fact]
     public async Task Fix_rewrites_using_static_calls()
     {
         await Verify.VerifyCodeFixAsync(
