@@ -22,36 +22,45 @@ public sealed class CustomerContextMiddleware
     {
         var request = context.Request;
 
-        // Fine: a tenant id, an A/B variant and a tier are not personal data, and the keys are W3C tokens.
-        Baggage.SetBaggage("tenant.id", request.Headers["X-Tenant"]);
-        Baggage.SetBaggage("ab.variant", request.Headers["X-Variant"]);
-        Baggage.SetBaggage("customer.tier", customer.FindFirst("tier")?.Value);
-
-        // CTX301: the key says what the value is, and every downstream service (vendors included) receives it.
-        Baggage.SetBaggage("customer.email", customer.FindFirst(ClaimTypes.Email)?.Value);
-
-        // CTX302: an innocent key, but the value is the caller's credentials.
-        Baggage.SetBaggage("caller", request.Headers["Authorization"]);
-
-        // CTX303 (Warning): "customer segment" is not a W3C token, the propagator skips it without a log.
-        Baggage.SetBaggage("customer segment", "gold");
-
-        // CTX303 (Info): one entry per query value; past 180 entries or 8192 bytes the propagator drops the rest.
-        foreach (string? name in request.QueryString)
+        // The baggage set here is for this request only: put back what was current when it ends.
+        var previous = Baggage.Current;
+        try
         {
-            Baggage.SetBaggage("q." + name, request.QueryString[name]);
+            // Fine: a tenant id, an A/B variant and a tier are not personal data, and the keys are W3C tokens.
+            Baggage.SetBaggage("tenant.id", request.Headers["X-Tenant"]);
+            Baggage.SetBaggage("ab.variant", request.Headers["X-Variant"]);
+            Baggage.SetBaggage("customer.tier", customer.FindFirst("tier")?.Value);
+
+            // CTX301: the key says what the value is, and every downstream service (vendors included) receives it.
+            Baggage.SetBaggage("customer.email", customer.FindFirst(ClaimTypes.Email)?.Value);
+
+            // CTX302: an innocent key, but the value is the caller's credentials.
+            Baggage.SetBaggage("caller", request.Headers["Authorization"]);
+
+            // CTX303 (Warning): "customer segment" is not a W3C token, the propagator skips it without a log.
+            Baggage.SetBaggage("customer segment", "gold");
+
+            // CTX303 (Info): one entry per query value; past 180 entries or 8192 bytes the propagator drops the rest.
+            foreach (string? name in request.QueryString)
+            {
+                Baggage.SetBaggage("q." + name, request.QueryString[name]);
+            }
+
+            // CTX303 (Info): a serialised cart grows with the cart.
+            Baggage.SetBaggage("cart", JsonSerializer.Serialize(cart));
+
+            // Safe forms: a keyed pseudonym still correlates across services, a tag stays in our own traces,
+            // and the policy enforces the limits and counts what it drops.
+            Baggage.SetBaggage("customer.ref", BaggagePolicy.Pseudonymize(customer.FindFirst(ClaimTypes.Email)?.Value));
+            Activity.Current?.SetTag("customer.email", customer.FindFirst(ClaimTypes.Email)?.Value);
+            BaggagePolicy.Default.SetBaggage("cart.size", cart.Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            await next(context).ConfigureAwait(false);
         }
-
-        // CTX303 (Info): a serialised cart grows with the cart.
-        Baggage.SetBaggage("cart", JsonSerializer.Serialize(cart));
-
-        // Safe forms: a keyed pseudonym still correlates across services, a tag stays in our own traces,
-        // and the policy enforces the limits and counts what it drops.
-        Baggage.SetBaggage("customer.ref", BaggagePolicy.Pseudonymize(customer.FindFirst(ClaimTypes.Email)?.Value));
-        Activity.Current?.SetTag("customer.email", customer.FindFirst(ClaimTypes.Email)?.Value);
-        BaggagePolicy.Default.SetBaggage("cart.size", cart.Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-        await next(context).ConfigureAwait(false);
+        finally
+        {
+            Baggage.Current = previous;
+        }
     }
 }
 
