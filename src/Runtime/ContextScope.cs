@@ -128,6 +128,28 @@ namespace ContextAnalyzers.Runtime
             => Use(Baggage.Current.SetBaggage(items));
 
         /// <summary>
+        /// Like <see cref="SetBaggage(string, string)"/>, with <paramref name="policy"/> applied to the resulting baggage:
+        /// an entry the policy rejects (not a W3C token, sensitive-looking, over the propagator's limits) is dropped,
+        /// redacted or pseudonymised as the policy says, and counted, instead of being silently lost downstream.
+        /// </summary>
+        /// <param name="name">The baggage key.</param>
+        /// <param name="value">The value; <see langword="null"/> or empty removes the key.</param>
+        /// <param name="policy">The policy to apply, e.g. <see cref="BaggagePolicy.Default"/>.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope SetBaggage(string name, string? value, BaggagePolicy policy)
+            => Use((policy ?? throw new ArgumentNullException(nameof(policy))).Apply(Baggage.Current.SetBaggage(name, value)));
+
+        /// <summary>
+        /// Like <see cref="SetBaggage(IEnumerable{KeyValuePair{string, string}})"/>, with <paramref name="policy"/> applied
+        /// to the resulting baggage.
+        /// </summary>
+        /// <param name="items">The items to set.</param>
+        /// <param name="policy">The policy to apply, e.g. <see cref="BaggagePolicy.Default"/>.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope SetBaggage(IEnumerable<KeyValuePair<string, string?>> items, BaggagePolicy policy)
+            => Use((policy ?? throw new ArgumentNullException(nameof(policy))).Apply(Baggage.Current.SetBaggage(items)));
+
+        /// <summary>
         /// Makes <see cref="Baggage.Current"/> the current baggage without <paramref name="name"/>, without touching the
         /// baggage seen by other flows; disposing restores the previous baggage.
         /// </summary>
