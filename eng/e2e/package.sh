@@ -60,6 +60,7 @@ finish() {
 # run LOG CMD...: runs in the consumer folder, output to logs/LOG.log; returns the command's exit code.
 run() {
   local log="$logs/$1.log"; shift
+  echo "$*" >>"$work/commands.txt"
   (cd "$consumer" && timeout 600 "$@") >"$log" 2>&1
 }
 log() { printf '%s/%s.log' "$logs" "$1"; }
@@ -106,6 +107,23 @@ else
   fail "pack: both packages in the local feed" "$(tail -n 30 "$logs/build-packages.log")"
   finish
 fi
+
+# The package as published: presets byte-identical to the repository's, release notes naming every new rule.
+nupkg="$feed/ContextAnalyzers.$version.nupkg"
+preset_problems=""
+for mode in Recommended Strict None; do
+  entry="buildTransitive/config/ContextAnalyzers.$mode.globalconfig"
+  if ! unzip -p "$nupkg" "$entry" 2>/dev/null | cmp -s - "package/ContextAnalyzers/$entry"; then preset_problems="$preset_problems $entry"; fi
+done
+for entry in build/ContextAnalyzers.props build/ContextAnalyzers.targets buildTransitive/ContextAnalyzers.props buildTransitive/ContextAnalyzers.targets; do
+  unzip -l "$nupkg" "$entry" >/dev/null 2>&1 || preset_problems="$preset_problems $entry"
+done
+check "package: ships build/, buildTransitive/ and the three preset configs as in the repository" "$([ -z "$preset_problems" ] && echo 1)" "missing or different:$preset_problems"
+notes=$(unzip -p "$nupkg" ContextAnalyzers.nuspec | tr -d '\r' | sed -n '/<releaseNotes>/,/<\/releaseNotes>/p')
+unshipped=$(grep -oE '^CTX[0-9]{3}' src/Analyzers/AnalyzerReleases.Unshipped.md | sort -u)
+missing_notes=$(for id in $unshipped; do printf '%s\n' "$notes" | grep -q "^$id " || echo "$id"; done)
+check "package: release notes list every rule of AnalyzerReleases.Unshipped.md ($(printf '%s\n' $unshipped | grep -c . ) rules)" \
+  "$(printf '%s' "$notes" | grep -q 'Rule ID' && [ -n "$unshipped" ] && [ -z "$missing_notes" ] && echo 1)" "missing: $missing_notes" "$notes"
 
 echo "==> consumer in $consumer"
 mkdir -p "$consumer"
@@ -242,5 +260,12 @@ check "format: the fixed project builds with none of those diagnostics and no ne
   "exit code $rc" "$(ctx after-format warning)" "$(others after-format)" "$(cd "$work" && diff -ru Consumer.original Consumer --exclude=obj --exclude=bin --exclude='*.sarif' | head -n 80)"
 run format-verify-after dotnet format analyzers --verify-no-changes --diagnostics $(printf '%s\n' "$expected" | cut -d: -f3 | sort -u); rc=$?
 check "format: dotnet format analyzers --verify-no-changes passes on the fixed project" "$([ $rc -eq 0 ] && echo 1)" "exit code $rc" "$(tail_of format-verify-after)"
+
+# ---- the README's "Use it in CI" block is what this script ran ----
+readme_commands=$(sed -n '/^## Use it in CI/,/^## /p' README.md | sed -n '/^```bash/,/^```/p' | grep '^dotnet ' \
+  | sed -E 's/ {2,}#.*$//; s/[[:space:]]+$//')
+not_run=$(printf '%s\n' "$readme_commands" | while IFS= read -r c; do [ -z "$c" ] || grep -qxF -- "$c" "$work/commands.txt" || echo "$c"; done)
+check "README: every command of \"Use it in CI\" ran here, as written ($(printf '%s\n' "$readme_commands" | grep -c .) commands)" \
+  "$([ -n "$readme_commands" ] && [ -z "$not_run" ] && echo 1)" "not run by this script:" "${not_run:-<README block not found>}" "ran:" "$(cat "$work/commands.txt")"
 
 finish
