@@ -23,6 +23,20 @@ public static class Flagged
         activity?.Stop();
     }
 
+    public static void ReplaceTenant(Baggage incoming, string tenant)
+    {
+        var previous = Baggage.Current;
+        Baggage.SetBaggage("tenant", tenant, incoming); // strict: CTX105
+        try
+        {
+            Handle();
+        }
+        finally
+        {
+            Baggage.Current = previous;
+        }
+    }
+
     private static void Handle()
     {
     }
