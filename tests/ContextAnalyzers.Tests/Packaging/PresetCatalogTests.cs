@@ -10,7 +10,7 @@ namespace ContextAnalyzers.Tests.Packaging;
 /// <summary>
 /// The presets <c>&lt;ContextAnalyzersMode&gt;Recommended|Strict|None&lt;/ContextAnalyzersMode&gt;</c> are global analyzer
 /// configs shipped in the package (package/ContextAnalyzers/buildTransitive/config). They are generated from the
-/// descriptors so they cannot drift: <c>CTX_UPDATE_DOCS=1 dotnet test --filter PresetTests</c> rewrites them.
+/// descriptors so they cannot drift: <c>CTX_UPDATE_DOCS=1 dotnet test --filter CatalogTests</c> rewrites them.
 /// eng/e2e/package.sh proves them end to end through the real SDK.
 /// </summary>
 public static class PresetConfigs
@@ -49,7 +49,7 @@ public static class PresetConfigs
         var sb = new StringBuilder();
         sb.Append("# ContextAnalyzers preset '").Append(mode).Append("': ").Append(summary).Append('\n');
         sb.Append("# Selected by <ContextAnalyzersMode>").Append(mode).Append("</ContextAnalyzersMode> (docs/configuration.md).\n");
-        sb.Append("# Generated from the rule descriptors: CTX_UPDATE_DOCS=1 dotnet test --filter PresetTests. Do not edit.\n");
+        sb.Append("# Generated from the rule descriptors: CTX_UPDATE_DOCS=1 dotnet test --filter CatalogTests. Do not edit.\n");
         sb.Append("# global_level -99: every .editorconfig entry and every user .globalconfig wins over the preset.\n");
         sb.Append('\n');
         sb.Append("is_global = true\n");
@@ -77,7 +77,7 @@ public static class PresetConfigs
     }
 }
 
-public class PresetTests
+public class PresetCatalogTests
 {
     public static TheoryData<string> Modes()
     {
@@ -108,7 +108,7 @@ public class PresetTests
             return;
         }
 
-        Assert.Fail($"{path} is out of date with the descriptors. Run: CTX_UPDATE_DOCS=1 dotnet test --filter PresetTests\n\nExpected:\n{expected}");
+        Assert.Fail($"{path} is out of date with the descriptors. Run: CTX_UPDATE_DOCS=1 dotnet test --filter CatalogTests\n\nExpected:\n{expected}");
     }
 
     [Theory]
