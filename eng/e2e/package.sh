@@ -147,7 +147,7 @@ fi
 # The SDK picks analyzers/dotnet/roslynX.Y by its CompilerApiVersion; setting it stands in for an older host.
 analyzers_for() { # LOG [CompilerApiVersion]: the package's analyzer files the SDK resolves, as "roslynX.Y/cs/File.dll"
   local name=$1; shift
-  run "$name" dotnet msbuild -nologo -t:ResolvePackageAssets -getItem:ResolvedAnalyzers "$@" || return 1
+  run "$name" dotnet msbuild -nologo -t:ResolvePackageAssets -getItem:ResolvedAnalyzers "$@" || { echo "<dotnet msbuild failed: $(log "$name")>"; return 1; }
   grep -oE 'analyzers/dotnet/roslyn[0-9.]+/cs/ContextAnalyzers\.[A-Za-z]+\.dll' "$(log "$name")" | sed 's#analyzers/dotnet/##' | sort -u | tr '\n' ' '
 }
 sdk=$(analyzers_for items-sdk)
