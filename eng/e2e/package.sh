@@ -128,6 +128,18 @@ missing_notes=$(for id in $unshipped; do printf '%s\n' "$notes" | grep -q "^$id 
 check "package: release notes list every rule of AnalyzerReleases.Unshipped.md ($(printf '%s\n' $unshipped | grep -c . ) rules)" \
   "$(printf '%s' "$notes" | grep -q 'Rule ID' && [ -n "$unshipped" ] && [ -z "$missing_notes" ] && echo 1)" "missing: $missing_notes" "$notes"
 
+metadata_problems=""
+for pkg in ContextAnalyzers ContextAnalyzers.Runtime; do
+  nuspec=$(unzip -p "$feed/$pkg.$version.nupkg" "$pkg.nuspec" | tr -d '\r')
+  for tag in "<id>$pkg</id>" "<version>$version</version>" '<description>..' '<tags>..' '<license type="expression">MIT</license>' \
+    '<projectUrl>https://' '<readme>README.md</readme>' '<repository type="git" url="https://' '<authors>..' '<copyright>..'; do
+    printf '%s' "$nuspec" | grep -qF -- "${tag%..}" || metadata_problems="$metadata_problems $pkg:${tag%..}"
+  done
+  unzip -l "$feed/$pkg.$version.nupkg" README.md >/dev/null 2>&1 || metadata_problems="$metadata_problems $pkg:README.md-file"
+done
+check "package: metadata complete in both packages (id, version, description, tags, MIT license, project URL, repository, README)" \
+  "$([ -z "$metadata_problems" ] && echo 1)" "missing:$metadata_problems"
+
 echo "==> consumer in $consumer"
 mkdir -p "$consumer"
 cp "$root"/eng/e2e/consumer/*.cs "$consumer"/
