@@ -131,8 +131,15 @@ namespace ContextAnalyzers.Rules
 
         private static void Report(OperationAnalysisContext context, IInvocationOperation invocation, string noun, string reason, string detail)
         {
+            // receiver?.Start(): report the whole conditional access, not the '.Start()' tail.
+            IOperation reported = invocation;
+            while (reported.Parent is IConditionalAccessOperation conditional && conditional.WhenNotNull == reported)
+            {
+                reported = conditional;
+            }
+
             var properties = ImmutableDictionary<string, string?>.Empty.Add(ReasonProperty, reason);
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX102ActivityNotEnded, invocation.Syntax.GetLocation(), properties, noun, detail));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX102ActivityNotEnded, reported.Syntax.GetLocation(), properties, noun, detail));
         }
 
         private static bool TryGetReceiverLocal(IInvocationOperation invocation, out ILocalSymbol? local)

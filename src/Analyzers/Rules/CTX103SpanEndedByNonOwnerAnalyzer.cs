@@ -50,9 +50,15 @@ namespace ContextAnalyzers.Rules
                 && (property.Name == "Current" && types.Activity is not null && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Activity)
                     || property.Name == "CurrentSpan" && types.Tracer is not null && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Tracer)))
             {
+                IOperation reported = invocation;
+                while (reported.Parent is IConditionalAccessOperation conditional && conditional.WhenNotNull == reported)
+                {
+                    reported = conditional;
+                }
+
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.CTX103SpanEndedByNonOwner,
-                    invocation.Syntax.GetLocation(),
+                    reported.Syntax.GetLocation(),
                     property.ContainingType.Name + "." + property.Name + "." + method.Name + "()"));
             }
         }
