@@ -211,7 +211,8 @@ namespace ContextAnalyzers.Runtime
         /// <param name="slotName">The name of a registered slot.</param>
         /// <param name="value">The value to set.</param>
         /// <returns>The scope to dispose.</returns>
-        /// <exception cref="ArgumentException">The slot is not registered, or was registered with another type.</exception>
+        /// <exception cref="ArgumentException">No slot named <paramref name="slotName"/> is registered.</exception>
+        /// <exception cref="InvalidCastException">The slot was registered with another type than <typeparamref name="T"/>.</exception>
         /// <exception cref="NotSupportedException">The slot type cannot be read and written without its type argument.</exception>
         public static ContextScope SetValue<T>(string slotName, T value)
         {

@@ -91,7 +91,9 @@ namespace ContextAnalyzers.Rules
 
             // Activity.Current and AsyncLocal slots set in async code are confined to it (the builder restores the caller's
             // ExecutionContext). Baggage is not: its holder is shared with the caller.
-            if (function.IsAsync && mutation.Store != AmbientStore.Baggage)
+            // Writing the baggage slot itself (RuntimeContext.SetValue("otel.baggage", ..)) replaces the holder in this flow
+            // only, so it is confined too; writing through the holder is not.
+            if (function.IsAsync && (mutation.Store != AmbientStore.Baggage || operation is IInvocationOperation { TargetMethod.Name: "SetValue" }))
             {
                 return;
             }

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -43,6 +45,14 @@ namespace ContextAnalyzers.Rules
             var receiver = Receiver(invocation);
             if (receiver is ILocalReferenceOperation local)
             {
+                // Cheap checks before any walk: an Activity/TelemetrySpan local initialized from '...Current...'.
+                var localType = local.Local.Type;
+                if (!(SymbolEqualityComparer.Default.Equals(localType, types.Activity) || SymbolEqualityComparer.Default.Equals(localType, types.TelemetrySpan))
+                    || !IsInitializedFromCurrent(local.Local, context.CancellationToken))
+                {
+                    return;
+                }
+
                 receiver = SoleValueOf(local.Local, invocation, context);
             }
 
@@ -78,6 +88,27 @@ namespace ContextAnalyzers.Rules
             }
 
             return instance;
+        }
+
+        private static bool IsInitializedFromCurrent(ILocalSymbol local, System.Threading.CancellationToken cancellationToken)
+        {
+            if (local.DeclaringSyntaxReferences.Length != 1
+                || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } value })
+            {
+                return false;
+            }
+
+            while (value is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } bang)
+            {
+                value = bang.Operand;
+            }
+
+            while (value is ParenthesizedExpressionSyntax parenthesized)
+            {
+                value = parenthesized.Expression;
+            }
+
+            return value is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" or "CurrentSpan" };
         }
 
         /// <summary>The initializer of a local that is never assigned again in the method, else null.</summary>

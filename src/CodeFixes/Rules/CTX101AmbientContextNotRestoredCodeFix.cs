@@ -110,7 +110,7 @@ namespace ContextAnalyzers.CodeFixes.Rules
         private static Func<SyntaxNode, SyntaxNode>? PlanRestoreInFinally(ExpressionStatementSyntax statement, BlockSyntax block, IOperation operation, AmbientMutation mutation, SemanticModel model)
         {
             var index = block.Statements.IndexOf(statement);
-            if (index < 0 || index == block.Statements.Count - 1)
+            if (index < 0 || !block.Statements.Skip(index + 1).Any(st => st is not LocalFunctionStatementSyntax))
             {
                 return null; // nothing after the change: a method whose purpose is to set the context (make it a scope type)
             }
@@ -158,7 +158,9 @@ namespace ContextAnalyzers.CodeFixes.Rules
             {
                 var currentBlock = block;
                 var statements = currentBlock.Statements;
-                var rest = statements.Skip(index + 1).ToList();
+                // Local functions stay outside the try: code before the change may call them.
+                var rest = statements.Skip(index + 1).Where(st => st is not LocalFunctionStatementSyntax).ToList();
+                var localFunctions = statements.Skip(index + 1).OfType<LocalFunctionStatementSyntax>();
                 var save = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
                         VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(read)))))
                     .WithLeadingTrivia(statements[index].GetLeadingTrivia())
@@ -172,7 +174,7 @@ namespace ContextAnalyzers.CodeFixes.Rules
                         FinallyClause(Block(restore(IdentifierName(name)))))
                     .WithAdditionalAnnotations(Formatter.Annotation);
 
-                var newStatements = statements.Take(index).Concat(new StatementSyntax[] { save, changed, tryStatement });
+                var newStatements = statements.Take(index).Concat(new StatementSyntax[] { save, changed, tryStatement }).Concat(localFunctions);
                 return root.ReplaceNode(currentBlock, currentBlock.WithStatements(List(newStatements)));
             };
         }

@@ -138,6 +138,47 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
         """, CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey);
 
     [Fact]
+    public Task RestoreInFinally_in_async_code_keeps_local_functions_outside_the_try() => Verify.VerifyCodeFixAsync(Usings + """
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task M()
+            {
+                Log();
+                [|Baggage.SetBaggage("tenant", "t1")|];
+                await Task.Delay(1);
+                Log();
+
+                void Log() => System.Console.WriteLine(Baggage.GetBaggage("tenant"));
+            }
+        }
+        """, Usings + """
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task M()
+            {
+                Log();
+                var previousBaggage = Baggage.Current;
+                Baggage.SetBaggage("tenant", "t1");
+                try
+                {
+                    await Task.Delay(1);
+                    Log();
+                }
+                finally
+                {
+                    Baggage.Current = previousBaggage;
+                }
+
+                void Log() => System.Console.WriteLine(Baggage.GetBaggage("tenant"));
+            }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey);
+
+    [Fact]
     public Task UseContextScope_for_every_kind_of_change() => Verify.VerifyCodeFixAsync(Usings + """
         using System.Collections.Generic;
 

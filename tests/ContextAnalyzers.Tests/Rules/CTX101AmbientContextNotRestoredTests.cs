@@ -356,6 +356,27 @@ public class CTX101AmbientContextNotRestoredTests
         """);
 
     [Fact]
+    public Task Cutting_loose_from_the_shared_baggage_holder_in_async_code_is_confined() => Verify.VerifyAnalyzerAsync(Usings + """
+        class C
+        {
+            async Task M()
+            {
+                RuntimeContext.SetValue("otel.baggage", null);
+                RuntimeContext.SetValue("my.slot", 1);
+                await Task.Yield();
+            }
+
+            void Sync()
+            {
+                [|RuntimeContext.SetValue("otel.baggage", null)|];
+                Work();
+            }
+
+            void Work() { }
+        }
+        """);
+
+    [Fact]
     public Task Program_start_up_sets_process_wide_baggage_on_purpose() => Verify.VerifyAnalyzerAsync(Usings + """
         static class Program
         {

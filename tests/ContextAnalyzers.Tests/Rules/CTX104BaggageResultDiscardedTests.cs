@@ -71,3 +71,64 @@ public partial class CTX104BaggageResultDiscardedTests
         await CrashVerifier.AssertNoCrashAsync(source);
     }
 }
+
+public class CTX104BaggageResultDiscardedCodeFixTests
+{
+    private const string Usings = """
+        using OpenTelemetry;
+
+        """;
+
+    private const string Source = Usings + """
+        class C
+        {
+            void M(Baggage baggage)
+            {
+                // add the tenant
+                [|Baggage.Current.SetBaggage("tenant", "t1")|]; // for downstream calls
+                [|baggage.RemoveBaggage("k")|];
+                Work();
+            }
+
+            void Work() { }
+        }
+        """;
+
+    [Fact]
+    public Task UseContextScope() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyCodeFixAsync(Source, """
+        using ContextAnalyzers.Runtime;
+        using OpenTelemetry;
+        class C
+        {
+            void M(Baggage baggage)
+            {
+                // add the tenant
+                using var scope = ContextScope.Use(Baggage.Current.SetBaggage("tenant", "t1")); // for downstream calls
+                using var scope1 = ContextScope.Use(baggage.RemoveBaggage("k"));
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix.UseContextScopeKey);
+
+    [Fact]
+    public Task AssignToLocal() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyCodeFixAsync(Source, Usings + """
+        class C
+        {
+            void M(Baggage baggage)
+            {
+                // add the tenant
+                var baggage1 = Baggage.Current.SetBaggage("tenant", "t1"); // for downstream calls
+                var baggage2 = baggage.RemoveBaggage("k");
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix.AssignToLocalKey);
+
+    [Fact]
+    public Task UseContextScope_not_offered_without_the_runtime() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyNoCodeFixOfferedAsync(
+        Source, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix.UseContextScopeKey, ReferenceSet.AllButRuntime);
+}

@@ -288,7 +288,9 @@ public class ContextScopeTests
         }
 
         Assert.Equal("before", RuntimeContext.GetValue<string>(slotName));
-        Assert.ThrowsAny<Exception>(() => ContextScope.SetValue("contextanalyzers.tests.unregistered", 1));
+        Assert.Throws<ArgumentException>(() => ContextScope.SetValue("contextanalyzers.tests.unregistered", 1));
+        Assert.Throws<InvalidCastException>(() => ContextScope.SetValue(slotName, 1)); // registered as string
+        Assert.Equal("before", RuntimeContext.GetValue<string>(slotName)); // nothing changed by the failed calls
     });
 
     [Fact]
