@@ -270,6 +270,11 @@ same "preset: .editorconfig wins over the preset (None + $first_id = warning)" "
 # ---- dotnet format: the code fixes through the SDK's own command ----
 run format-verify dotnet format analyzers --verify-no-changes --diagnostics $(printf '%s\n' "$expected" | cut -d: -f3 | sort -u); rc=$?
 check "format: dotnet format analyzers --verify-no-changes fails while those diagnostics are reported" "$([ $rc -ne 0 ] && echo 1)" "exit code $rc" "$(tail_of format-verify)"
+# The preset must reach design-time hosts too (the IDE, dotnet format's MSBuild workspace), not only the command-line build.
+printf '<Project>\n  <PropertyGroup>\n    <ContextAnalyzersMode>None</ContextAnalyzersMode>\n  </PropertyGroup>\n</Project>\n' >"$consumer/Directory.Build.props"
+run format-verify-none dotnet format analyzers --verify-no-changes --diagnostics $(printf '%s\n' "$expected" | cut -d: -f3 | sort -u); rc=$?
+rm -f "$consumer/Directory.Build.props"
+check "preset: dotnet format's workspace (a design-time host like the IDE) honours ContextAnalyzersMode=None" "$([ $rc -eq 0 ] && echo 1)" "exit code $rc" "$(tail_of format-verify-none)"
 run format dotnet format analyzers --diagnostics $(printf '%s\n' "$expected" | cut -d: -f3 | sort -u); rc=$?
 changed=$(cd "$work" && diff -rq Consumer.original Consumer --exclude=obj --exclude=bin --exclude='*.sarif' | grep -c '\.cs ' || true)
 check "format: dotnet format analyzers --diagnostics $(printf '%s\n' "$expected" | cut -d: -f3 | sort -u | paste -sd' ') applies the code fixes" \
