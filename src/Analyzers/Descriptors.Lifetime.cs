@@ -8,7 +8,7 @@ namespace ContextAnalyzers
         public static readonly DiagnosticDescriptor CTX101AmbientContextNotRestored = Create(
             DiagnosticIds.AmbientContextNotRestored,
             "Ambient context is set without being restored",
-            "'{0}' is changed here but the previous value is not restored on every path out of '{1}'",
+            "'{0}' is changed here but the previous value is not restored on every path out of {1}",
             RuleCategories.Lifetime,
             DiagnosticSeverity.Warning,
             "Activity.Current, Baggage.Current (also written by every static Baggage.SetBaggage/RemoveBaggage/ClearBaggage), " +

@@ -146,8 +146,16 @@ namespace ContextAnalyzers.Flow
             return false;
         }
 
-        private static bool IsNonEscapingUse(ILocalReferenceOperation reference)
+        private static bool IsNonEscapingUse(ILocalReferenceOperation local)
         {
+            // Look through conversions: `a == null` compares as object, `((IDisposable)a).Dispose()` casts. A conversion
+            // that is stored or passed on still escapes below.
+            IOperation reference = local;
+            while (reference.Parent is IConversionOperation conversion)
+            {
+                reference = conversion;
+            }
+
             var parent = reference.Parent;
             switch (parent)
             {
@@ -401,28 +409,25 @@ namespace ContextAnalyzers.Flow
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var (block, index) = stack.Pop();
-                    if (!WalkBlock(block, index, stack))
-                    {
-                        continue;
-                    }
+                    WalkBlock(block, index, stack);
                 }
             }
 
             /// <summary>Walks one block from <paramref name="index"/>; pushes successors when the path goes on.</summary>
-            private bool WalkBlock(BasicBlock block, int index, Stack<(BasicBlock Block, int Index)> stack)
+            private void WalkBlock(BasicBlock block, int index, Stack<(BasicBlock Block, int Index)> stack)
             {
                 for (var i = index; i < block.Operations.Length; i++)
                 {
                     var operation = block.Operations[i];
                     if (ContainsEnd(operation))
                     {
-                        return false;
+                        return;
                     }
 
                     if (WritesLocal(operation))
                     {
                         Record(LifetimeOutcome.Overwritten);
-                        return false;
+                        return;
                     }
 
                     if (MayThrow(operation) && !IsCoveredOnException(block))
@@ -437,7 +442,7 @@ namespace ContextAnalyzers.Flow
                 {
                     if (ContainsEnd(branchValue))
                     {
-                        return false;
+                        return;
                     }
 
                     if (MayThrow(branchValue) && !IsCoveredOnException(block))
@@ -450,7 +455,6 @@ namespace ContextAnalyzers.Flow
 
                 Follow(block, block.FallThroughSuccessor, nullSuccessor, stack);
                 Follow(block, block.ConditionalSuccessor, nullSuccessor, stack);
-                return true;
             }
 
             private void Follow(BasicBlock from, ControlFlowBranch? branch, BasicBlock? nullSuccessor, Stack<(BasicBlock Block, int Index)> stack)

@@ -122,7 +122,7 @@ namespace ContextAnalyzers.Rules
                 Descriptors.CTX101AmbientContextNotRestored,
                 operation.Syntax.GetLocation(),
                 mutation.Display,
-                function.MethodKind == MethodKind.AnonymousFunction ? "the lambda" : function.Name));
+                function.MethodKind == MethodKind.AnonymousFunction ? "the lambda" : "'" + function.Name + "'"));
         }
     }
 

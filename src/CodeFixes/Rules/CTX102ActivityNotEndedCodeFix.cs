@@ -26,6 +26,7 @@ namespace ContextAnalyzers.CodeFixes.Rules
     {
         public const string UseUsingKey = "CTX102.UseUsing";
         public const string EndInFinallyKey = "CTX102.EndInFinally";
+        public const string UseUsingBlockKey = "CTX102.UseUsingBlock";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ActivityNotEnded);
 
@@ -48,11 +49,16 @@ namespace ContextAnalyzers.CodeFixes.Rules
                 }
 
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                foreach (var key in new[] { UseUsingKey, EndInFinallyKey })
+                foreach (var key in new[] { UseUsingKey, UseUsingBlockKey, EndInFinallyKey })
                 {
                     if (Plan(node, model, key, context.CancellationToken) is not null)
                     {
-                        var title = key == UseUsingKey ? "Use a using declaration" : "End it in a finally";
+                        var title = key switch
+                        {
+                            UseUsingKey => "Use a using declaration",
+                            UseUsingBlockKey => "Use a using block that ends where it ended",
+                            _ => "End it in a finally",
+                        };
                         context.RegisterCodeFix(
                             CodeAction.Create(title, ct => ApplyAsync(context.Document, diagnostic.Location.SourceSpan, key, ct), key),
                             diagnostic);
@@ -149,7 +155,9 @@ namespace ContextAnalyzers.CodeFixes.Rules
                 && local.Parent is BlockSyntax block
                 && model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol symbol)
             {
-                return key == UseUsingKey ? PlanUsing(local, block, symbol, model, cancellationToken) : PlanEndInFinally(local, block, symbol, model, cancellationToken);
+                return key == UseUsingKey
+                    ? PlanUsing(local, block, symbol, model, cancellationToken)
+                    : PlanEndInFinally(local, block, symbol, model, key == UseUsingBlockKey, cancellationToken);
             }
 
             return null;
@@ -183,7 +191,12 @@ namespace ContextAnalyzers.CodeFixes.Rules
             };
         }
 
-        private static System.Func<SyntaxNode, SyntaxNode>? PlanEndInFinally(LocalDeclarationStatementSyntax local, BlockSyntax block, ILocalSymbol symbol, SemanticModel model, CancellationToken cancellationToken)
+        /// <summary>
+        /// The statements between the start and the block's own end statement move into a <c>try</c> whose <c>finally</c> is
+        /// the end statement, or (<paramref name="usingBlock"/>) into a <c>using</c> block that replaces both the
+        /// declaration and the end statement (the activity then ends, by Dispose, where it ended before).
+        /// </summary>
+        private static System.Func<SyntaxNode, SyntaxNode>? PlanEndInFinally(LocalDeclarationStatementSyntax local, BlockSyntax block, ILocalSymbol symbol, SemanticModel model, bool usingBlock, CancellationToken cancellationToken)
         {
             var statements = block.Statements;
             var startIndex = statements.IndexOf(local);
@@ -217,6 +230,31 @@ namespace ContextAnalyzers.CodeFixes.Rules
                         return null;
                     }
                 }
+            }
+
+            if (usingBlock)
+            {
+                // The local goes out of scope at the end of the using block, and a using variable is read-only.
+                if (statements.Skip(endIndex + 1).Any(after => after.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == symbol.Name))
+                    || IsWrittenOrPassedByReference(block, symbol, model, cancellationToken))
+                {
+                    return null;
+                }
+
+                return root =>
+                {
+                    var usingStatement = UsingStatement(
+                            local.Declaration.WithoutTrivia(),
+                            null,
+                            Block(moved))
+                        .WithLeadingTrivia(local.GetLeadingTrivia())
+                        .WithTrailingTrivia(statements[endIndex].GetTrailingTrivia())
+                        .WithAdditionalAnnotations(Formatter.Annotation);
+                    var newStatements = statements.Take(startIndex)
+                        .Concat(new StatementSyntax[] { usingStatement })
+                        .Concat(statements.Skip(endIndex + 1));
+                    return root.ReplaceNode(block, block.WithStatements(List(newStatements)));
+                };
             }
 
             return root =>

@@ -134,6 +134,42 @@ public class CTX102ActivityNotEndedCodeFixTests
         """, CTX102ActivityNotEndedCodeFix.EndInFinallyKey);
 
     [Fact]
+    public Task UseUsingBlock_ends_it_where_it_ended() => Verify.VerifyCodeFixAsync(Usings + Head + """
+            void M()
+            {
+                // checkout
+                var activity = [|Source.StartActivity("checkout")|];
+                Work();
+                activity?.Stop();
+                Work();
+            }
+        }
+        """, Usings + Head + """
+            void M()
+            {
+                // checkout
+                using (var activity = Source.StartActivity("checkout"))
+                {
+                    Work();
+                }
+                Work();
+            }
+        }
+        """, CTX102ActivityNotEndedCodeFix.UseUsingBlockKey);
+
+    [Fact]
+    public Task UseUsingBlock_not_offered_when_the_local_is_used_after_the_end() => Verify.VerifyNoCodeFixOfferedAsync(Usings + Head + """
+            string? M()
+            {
+                var activity = [|Source.StartActivity("x")|];
+                Work();
+                activity?.Stop();
+                return activity?.Id;
+            }
+        }
+        """, CTX102ActivityNotEndedCodeFix.UseUsingBlockKey);
+
+    [Fact]
     public Task EndInFinally_not_offered_when_a_moved_local_is_used_after_the_end() => Verify.VerifyNoCodeFixOfferedAsync(Usings + Head + """
             int M()
             {

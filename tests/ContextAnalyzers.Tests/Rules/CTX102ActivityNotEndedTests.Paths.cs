@@ -141,4 +141,20 @@ public partial class CTX102ActivityNotEndedTests
                 }
             }
         """);
+
+    [Fact]
+    public Task Started_later_under_a_using() => Silent("""
+            void M()
+            {
+                using var a = new Activity("a");
+                a.Start();
+                Work();
+
+                using (var b = Source.CreateActivity("b", ActivityKind.Internal))
+                {
+                    b?.Start();
+                    Work();
+                }
+            }
+        """);
 }
