@@ -17,6 +17,7 @@ namespace ContextAnalyzers.Flow
     {
         private LiveActivity(string name, ILocalSymbol? local, int start, int liveEnd, bool endsInFunction)
         {
+            StartCall = null;
             Name = name;
             Local = local;
             Start = start;
@@ -28,6 +29,9 @@ namespace ContextAnalyzers.Flow
         public string Name { get; }
 
         public ILocalSymbol? Local { get; }
+
+        /// <summary>The call that started the activity.</summary>
+        public IInvocationOperation? StartCall { get; private set; }
 
         public int Start { get; }
 
@@ -116,6 +120,17 @@ namespace ContextAnalyzers.Flow
                 return null;
             }
 
+            var result = FromStartedLocal(declarator, function);
+            if (result is not null)
+            {
+                result.StartCall = FlowOperations.SkipConversions(declarator.Initializer?.Value) as IInvocationOperation;
+            }
+
+            return result;
+        }
+
+        private static LiveActivity? FromStartedLocal(IVariableDeclaratorOperation declarator, IOperation function)
+        {
             var local = declarator.Symbol;
             var start = declarator.Syntax.Span.End;
             for (var parent = declarator.Parent; parent is not null && parent != function; parent = parent.Parent)
@@ -167,7 +182,7 @@ namespace ContextAnalyzers.Flow
                 name = literal;
             }
 
-            return new LiveActivity(name, null, resource.Syntax.Span.End, usingOperation.Body.Syntax.Span.End, true);
+            return new LiveActivity(name, null, resource.Syntax.Span.End, usingOperation.Body.Syntax.Span.End, true) { StartCall = resource };
         }
     }
 
