@@ -109,6 +109,12 @@ namespace ContextAnalyzers.Rules
                     return WorkKind.None;
             }
 
+            // The runtime's detached helper is the fix: it neither captures nor parents on the live activity.
+            if (method.Name == "Run" && FlowOperations.IsType(method.ContainingType, "ContextAnalyzers.Runtime", "DetachedWork"))
+            {
+                return WorkKind.None;
+            }
+
             var returnType = method.ReturnType.OriginalDefinition;
             if (!SymbolEqualityComparer.Default.Equals(returnType, types.Task)
                 && !SymbolEqualityComparer.Default.Equals(returnType, types.TaskOfT)

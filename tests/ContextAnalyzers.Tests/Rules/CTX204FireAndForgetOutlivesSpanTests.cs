@@ -78,6 +78,8 @@ public class CTX204FireAndForgetOutlivesSpanTests
     // Started in a nested function: a different flow.
     [InlineData("void M() { using var activity = Source.StartActivity(\"request\"); Action a = () => Work(); a(); }")]
     [InlineData("Task M() => Task.Run(() => { using var activity = Source.StartActivity(\"job\"); Work(); });")]
+    // The runtime's detached helper (the fix) starts a linked root without the live activity.
+    [InlineData("void M() { using var activity = Source.StartActivity(\"request\"); _ = ContextAnalyzers.Runtime.DetachedWork.Run(Source, \"send\", _ => SendAsync()); }")]
     public async Task Silent(string member)
     {
         await Verify.VerifyAnalyzerAsync(Code(member));
