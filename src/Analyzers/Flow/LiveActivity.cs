@@ -57,7 +57,7 @@ namespace ContextAnalyzers.Flow
                 cancellationToken.ThrowIfCancellationRequested();
                 var candidate = operation switch
                 {
-                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function),
+                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function, cancellationToken),
                     IUsingOperation { Resources: IInvocationOperation resource } usingOperation when IsStart(resource) => FromUsingResource(usingOperation, resource),
                     _ => null,
                 };
@@ -70,25 +70,6 @@ namespace ContextAnalyzers.Flow
             }
 
             return best;
-        }
-
-        /// <summary>All activities started in <paramref name="function"/> itself.</summary>
-        public static IEnumerable<LiveActivity> In(IOperation function)
-        {
-            foreach (var operation in FlowOperations.OwnOperations(function))
-            {
-                var candidate = operation switch
-                {
-                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function),
-                    IUsingOperation { Resources: IInvocationOperation resource } usingOperation when IsStart(resource) => FromUsingResource(usingOperation, resource),
-                    _ => null,
-                };
-
-                if (candidate is not null)
-                {
-                    yield return candidate;
-                }
-            }
         }
 
         /// <summary>Does this call start an activity and make it current?</summary>
@@ -113,14 +94,14 @@ namespace ContextAnalyzers.Flow
             }
         }
 
-        private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function)
+        private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function, CancellationToken cancellationToken)
         {
             if (!IsStart(declarator.Initializer?.Value))
             {
                 return null;
             }
 
-            var result = FromStartedLocal(declarator, function);
+            var result = FromStartedLocal(declarator, function, cancellationToken);
             if (result is not null)
             {
                 result.StartCall = FlowOperations.SkipConversions(declarator.Initializer?.Value) as IInvocationOperation;
@@ -129,7 +110,7 @@ namespace ContextAnalyzers.Flow
             return result;
         }
 
-        private static LiveActivity? FromStartedLocal(IVariableDeclaratorOperation declarator, IOperation function)
+        private static LiveActivity? FromStartedLocal(IVariableDeclaratorOperation declarator, IOperation function, CancellationToken cancellationToken)
         {
             var local = declarator.Symbol;
             var start = declarator.Syntax.Span.End;
@@ -167,7 +148,12 @@ namespace ContextAnalyzers.Flow
 
             if (end != int.MaxValue)
             {
-                return new LiveActivity(local.Name, local, start, end, true);
+                // The same path analysis as CTX102: only an activity this function ends on every path "ends here";
+                // one that is handed off (returned, stored) is still live at the stop call but not ended by it.
+                var outcome = declarator.Initializer?.Value is { } startCall
+                    ? ActivityLifetime.Analyze(startCall, local, cancellationToken)
+                    : LifetimeOutcome.Unknown;
+                return new LiveActivity(local.Name, local, start, end, outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown));
             }
 
             var block = declarator.Syntax.FirstAncestorOrSelf<BlockSyntax>();

@@ -73,6 +73,8 @@ public class CTX204FireAndForgetOutlivesSpanTests
     [InlineData("void M() { var activity = Source.StartActivity(\"request\"); activity?.Stop(); Task.Run(() => Work()); }")]
     // The activity is not ended here (returned to the caller): not this rule's call.
     [InlineData("Activity? M() { var activity = Source.StartActivity(\"request\"); Task.Run(() => Work()); return activity; }")]
+    // Stopped textually later, but handed to the work (CTX102's path analysis: ownership transferred).
+    [InlineData("void M() { var activity = Source.StartActivity(\"request\"); Task.Run(() => activity?.Stop()); activity?.Stop(); }")]
     // Flow suppressed: the work does not see the activity (CTX201's business).
     [InlineData("void M() { using var activity = Source.StartActivity(\"request\"); using (ExecutionContext.SuppressFlow()) { Task.Run(() => Work()); } }")]
     // Started in a nested function: a different flow.
