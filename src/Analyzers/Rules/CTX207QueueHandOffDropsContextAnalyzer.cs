@@ -54,7 +54,7 @@ namespace ContextAnalyzers.Rules
         private static void AnalyzeProducer(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
         {
             var queue = QueueKind(invocation.TargetMethod.ContainingType, types);
-            if (queue is null || invocation.TargetMethod.ContainingType.TypeArguments.Length != 1)
+            if (queue is null || invocation.TargetMethod.ContainingType is not { TypeArguments.Length: 1 })
             {
                 return;
             }
@@ -131,8 +131,7 @@ namespace ContextAnalyzers.Rules
 
             foreach (var operation in FlowOperations.AllOperations(source))
             {
-                if (operation is IInvocationOperation { TargetMethod: { Name: "ReadAllAsync" or "GetConsumingEnumerable" or "TryDequeue" or "TryRead" or "TryTake" or "ReadAsync" } method }
-                    && method.ContainingType.TypeArguments.Length == 1)
+                if (operation is IInvocationOperation { TargetMethod: { Name: "ReadAllAsync" or "GetConsumingEnumerable" or "TryDequeue" or "TryRead" or "TryTake" or "ReadAsync", ContainingType.TypeArguments.Length: 1 } method })
                 {
                     var containing = method.ContainingType.OriginalDefinition;
                     if (SymbolEqualityComparer.Default.Equals(containing, types.ChannelReader))
