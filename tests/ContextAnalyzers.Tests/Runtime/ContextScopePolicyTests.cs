@@ -12,6 +12,7 @@ public class ContextScopePolicyTests
     {
         await Task.Run(() =>
         {
+            _ = Baggage.Current; // registers the slot
             RuntimeContext.SetValue("otel.baggage", null);
             Baggage.Current = Baggage.Create(new Dictionary<string, string> { ["tenant.id"] = "t1" });
             var policy = new BaggagePolicy(new BaggagePolicyOptions { OnInvalidKey = BaggageViolationAction.Drop });
@@ -31,6 +32,7 @@ public class ContextScopePolicyTests
     {
         await Task.Run(() =>
         {
+            _ = Baggage.Current; // registers the slot
             RuntimeContext.SetValue("otel.baggage", null);
             var policy = new BaggagePolicy(new BaggagePolicyOptions { OnSensitiveKey = BaggageViolationAction.Redact });
             var items = new[]
