@@ -65,9 +65,9 @@ internal static class CorpusAnalysis
     }
 
     /// <summary>Every analyzer over the whole compilation; exceptions go to <paramref name="failures"/> (AD0001 diagnostics too).</summary>
-    public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(Compilation compilation, AnalyzerFailures failures, string what, CancellationToken cancellationToken = default)
+    public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(Compilation compilation, AnalyzerFailures failures, string what, CancellationToken cancellationToken = default, ImmutableArray<DiagnosticAnalyzer> analyzers = default)
     {
-        var diagnostics = await WithAnalyzers(compilation, failures).GetAnalyzerDiagnosticsAsync(cancellationToken);
+        var diagnostics = await WithAnalyzers(compilation, failures, analyzers).GetAnalyzerDiagnosticsAsync(cancellationToken);
         failures.RecordCrashDiagnostics(diagnostics, what);
         return diagnostics.Where(d => d.Id is not ("AD0001" or "AD0002")).ToImmutableArray();
     }
