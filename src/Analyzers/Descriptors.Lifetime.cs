@@ -1,0 +1,59 @@
+using Microsoft.CodeAnalysis;
+
+namespace ContextAnalyzers
+{
+    /// <summary>CTX1xx — attach without detach.</summary>
+    internal static partial class Descriptors
+    {
+        public static readonly DiagnosticDescriptor CTX101AmbientContextNotRestored = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            "Ambient context is set without being restored",
+            "'{0}' is changed here but the previous value is not restored on every path out of '{1}'",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            "Activity.Current, Baggage.Current (also written by every static Baggage.SetBaggage/RemoveBaggage/ClearBaggage), " +
+            "RuntimeContext slots and Tracer.WithSpan change ambient context that outlives the method: a synchronous method leaks " +
+            "the change to its caller, and Baggage's holder is shared with the caller even in async code. Capture the previous " +
+            "value and restore it in a finally, or use a disposable scope such as ContextScope.");
+
+        public static readonly DiagnosticDescriptor CTX102ActivityNotEnded = Create(
+            DiagnosticIds.ActivityNotEnded,
+            "Activity or span is not ended on every path",
+            "The {0} started here is not ended on every path: {1}",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            "An activity or span that is started must be stopped, disposed or ended on every path, exceptions and early returns " +
+            "included: otherwise it stays Activity.Current for the rest of the flow, later spans get it as parent, and it is never " +
+            "exported. Use a using declaration, or end it in a finally.");
+
+        public static readonly DiagnosticDescriptor CTX103SpanEndedByNonOwner = Create(
+            DiagnosticIds.SpanEndedByNonOwner,
+            "Span ended by code that did not start it",
+            "'{0}' ends whatever activity happens to be current, not one this code started",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            "Activity.Current and Tracer.CurrentSpan are whatever is current at that moment: stopping or disposing them ends an " +
+            "activity that some other code started and still owns, and Stop() then makes current the activity that was current " +
+            "when that other activity started. Keep a reference to the activity you started and end that one.");
+
+        public static readonly DiagnosticDescriptor CTX104BaggageResultDiscarded = Create(
+            DiagnosticIds.BaggageResultDiscarded,
+            "Baggage result discarded",
+            "'{0}' returns a new Baggage and changes nothing: its result is discarded",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            "Baggage is immutable: the instance methods SetBaggage, RemoveBaggage and ClearBaggage return a new Baggage and leave " +
+            "the receiver, and Baggage.Current, unchanged. Discarding the result makes the call a no-op. Make the result current " +
+            "in a scope, or keep it in a variable.");
+
+        public static readonly DiagnosticDescriptor CTX105StaticBaggageCallReplacesCurrent = Create(
+            DiagnosticIds.StaticBaggageCallReplacesCurrent,
+            "Static Baggage call with an explicit baggage replaces Current",
+            "Static 'Baggage.{0}' with an explicit baggage makes its result Baggage.Current, dropping what was current",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Info,
+            "Every static Baggage.SetBaggage/RemoveBaggage/ClearBaggage writes Baggage.Current. With an explicit baggage argument, " +
+            "Current becomes the argument's result: the entries that were current are lost, although the call reads like a pure " +
+            "operation on the argument. Call the instance method on the baggage instead, or assign Baggage.Current on purpose.");
+    }
+}

@@ -1,0 +1,409 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using ContextAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ContextAnalyzers.Rules
+{
+    /// <summary>
+    /// CTX101: <c>Activity.Current = x</c>, <c>Baggage.Current = x</c>, static <c>Baggage.SetBaggage/RemoveBaggage/ClearBaggage</c>,
+    /// <c>RuntimeContext.SetValue</c> and <c>Tracer.WithSpan</c> change ambient context; the previous value must be put back
+    /// on every path out of the method (a <c>finally</c>, or a scope's <c>Dispose</c>).
+    /// </summary>
+    /// <remarks>
+    /// Silent: the change is covered by a <c>try</c> whose <c>finally</c> restores the same store (the <c>try</c> follows the
+    /// change, possibly under the same condition, or encloses it); the change is itself inside a <c>finally</c>, or restores
+    /// a value saved from the same store; <c>Activity.Current</c> or a <c>RuntimeContext</c> slot set in an <c>async</c>
+    /// method or lambda (the async builder restores the caller's ExecutionContext; Baggage is not exempt because its holder
+    /// is shared); a set in a type whose <c>Dispose</c> writes the same store (a scope type); program start-up
+    /// (<c>Main</c>, top-level statements), which sets process-wide context on purpose; and a change CTX206 reports
+    /// (lost at the tail of an async flow or hop delegate: one statement, one diagnostic).
+    /// </remarks>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class CTX101AmbientContextNotRestoredAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.CTX101AmbientContextNotRestored);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var types = KnownTypes.Get(start.Compilation);
+                if (types.Activity is null && types.Baggage is null && types.RuntimeContext is null)
+                {
+                    return;
+                }
+
+                start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
+                if (types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null)
+                {
+                    start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+                }
+            });
+        }
+
+        private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types)
+        {
+            var assignment = (ISimpleAssignmentOperation)context.Operation;
+            if (assignment.Target is not IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } })
+            {
+                return;
+            }
+
+            var mutation = AmbientMutation.Classify(assignment, types);
+            if (mutation.Store != AmbientStore.None)
+            {
+                Analyze(context, assignment, mutation, types);
+            }
+        }
+
+        private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var name = invocation.TargetMethod.Name;
+            if (name is not ("SetBaggage" or "RemoveBaggage" or "ClearBaggage" or "SetValue" or "WithSpan") || !invocation.TargetMethod.IsStatic)
+            {
+                return;
+            }
+
+            var mutation = AmbientMutation.Classify(invocation, types);
+            if (mutation.Store != AmbientStore.None)
+            {
+                Analyze(context, invocation, mutation, types);
+            }
+        }
+
+        private static void Analyze(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, KnownTypes types)
+        {
+            var function = AmbientMutation.EnclosingFunction(operation, context.ContainingSymbol);
+            if (function is null)
+            {
+                return;
+            }
+
+            // Activity.Current and AsyncLocal slots set in async code are confined to it (the builder restores the caller's
+            // ExecutionContext). Baggage is not: its holder is shared with the caller.
+            if (function.IsAsync && mutation.Store != AmbientStore.Baggage)
+            {
+                return;
+            }
+
+            // Program start-up sets process-wide context on purpose.
+            if (function.MethodKind == MethodKind.Ordinary && function.IsStatic
+                && (function.Name == "Main" || function.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName))
+            {
+                return;
+            }
+
+            if (AmbientMutation.IsRestoreOfSavedValue(operation, mutation, types, context.CancellationToken)
+                || AmbientMutation.IsCoveredByRestoringFinally(operation, mutation, types, context.CancellationToken)
+                || AmbientMutation.IsInScopeType(context.ContainingSymbol, mutation, types, context.CancellationToken))
+            {
+                return;
+            }
+
+            // One statement, one diagnostic: CTX206 owns a change lost at the tail of an async flow or hop delegate.
+            if (TailMutation.IsLostAtTail(operation, context.CancellationToken))
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CTX101AmbientContextNotRestored,
+                operation.Syntax.GetLocation(),
+                mutation.Display,
+                function.MethodKind == MethodKind.AnonymousFunction ? "the lambda" : function.Name));
+        }
+    }
+
+    /// <summary>The ambient store a mutation writes.</summary>
+    internal enum AmbientStore
+    {
+        None,
+        Activity,
+        Baggage,
+        RuntimeContextSlot,
+    }
+
+    /// <summary>What CTX101 and its fix know about one ambient-context mutation.</summary>
+    internal readonly struct AmbientMutation
+    {
+        public AmbientMutation(AmbientStore store, string display)
+        {
+            Store = store;
+            Display = display;
+        }
+
+        public AmbientStore Store { get; }
+
+        /// <summary>What the diagnostic names: <c>Activity.Current</c>, <c>Baggage.Current</c>, <c>RuntimeContext slot</c>.</summary>
+        public string Display { get; }
+
+        public static AmbientMutation Classify(IOperation? operation, KnownTypes types)
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property } }:
+                    if (types.Activity is not null && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Activity))
+                    {
+                        return new AmbientMutation(AmbientStore.Activity, "Activity.Current");
+                    }
+
+                    if (types.Baggage is not null && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Baggage))
+                    {
+                        return new AmbientMutation(AmbientStore.Baggage, "Baggage.Current");
+                    }
+
+                    break;
+                case IInvocationOperation { TargetMethod: { IsStatic: true } method }:
+                    var containing = method.ContainingType;
+                    if (method.Name is "SetBaggage" or "RemoveBaggage" or "ClearBaggage")
+                    {
+                        if (types.Baggage is not null && SymbolEqualityComparer.Default.Equals(containing, types.Baggage))
+                        {
+                            return new AmbientMutation(AmbientStore.Baggage, "Baggage.Current");
+                        }
+                    }
+                    else if (method.Name == "SetValue")
+                    {
+                        if (types.RuntimeContext is not null && SymbolEqualityComparer.Default.Equals(containing, types.RuntimeContext))
+                        {
+                            return IsBaggageSlot(operation)
+                                ? new AmbientMutation(AmbientStore.Baggage, "Baggage.Current")
+                                : new AmbientMutation(AmbientStore.RuntimeContextSlot, "RuntimeContext slot");
+                        }
+                    }
+                    else if (method.Name == "WithSpan")
+                    {
+                        if (types.Tracer is not null && SymbolEqualityComparer.Default.Equals(containing, types.Tracer))
+                        {
+                            return new AmbientMutation(AmbientStore.Activity, "Activity.Current");
+                        }
+                    }
+
+                    break;
+            }
+
+            return default;
+        }
+
+        private static bool IsBaggageSlot(IOperation invocation)
+            => invocation is IInvocationOperation { Arguments.Length: > 0 } i
+               && i.Arguments[0].Value.ConstantValue is { HasValue: true, Value: "otel.baggage" };
+
+        /// <summary>The innermost method, local function or lambda that contains <paramref name="operation"/>.</summary>
+        public static IMethodSymbol? EnclosingFunction(IOperation operation, ISymbol containingSymbol)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case IAnonymousFunctionOperation lambda:
+                        return lambda.Symbol;
+                    case ILocalFunctionOperation local:
+                        return local.Symbol;
+                }
+            }
+
+            return containingSymbol as IMethodSymbol;
+        }
+
+        /// <summary>True when the statement writes the same store from a local that was saved from it (a restore).</summary>
+        public static bool IsRestoreOfSavedValue(IOperation operation, AmbientMutation mutation, KnownTypes types, CancellationToken cancellationToken)
+        {
+            var value = operation switch
+            {
+                ISimpleAssignmentOperation assignment => assignment.Value,
+                IInvocationOperation { TargetMethod.Name: "SetValue", Arguments.Length: 2 } setValue => setValue.Arguments[1].Value,
+                _ => null,
+            };
+
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            if (value is not ILocalReferenceOperation reference || operation.SemanticModel is null)
+            {
+                return false;
+            }
+
+            foreach (var syntaxReference in reference.Local.DeclaringSyntaxReferences)
+            {
+                if (syntaxReference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer }
+                    && initializer.SyntaxTree == operation.Syntax.SyntaxTree
+                    && ReadsStore(operation.SemanticModel.GetOperation(initializer, cancellationToken), mutation.Store, types))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReadsStore(IOperation? operation, AmbientStore store, KnownTypes types)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            switch (operation)
+            {
+                case IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property }:
+                    return store == AmbientStore.Activity && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Activity)
+                        || store == AmbientStore.Baggage && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Baggage);
+                case IInvocationOperation { TargetMethod: { Name: "GetValue", IsStatic: true } method }:
+                    return store != AmbientStore.Activity && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.RuntimeContext);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// True when a <c>finally</c> that restores the same store covers the rest of the method after the change: the change
+        /// is in the <c>try</c> block of that statement, or the statement that holds the change (the change itself or an
+        /// <c>if</c> around it) is immediately followed by that <c>try</c>. A change inside a <c>finally</c> is a restore.
+        /// </summary>
+        public static bool IsCoveredByRestoringFinally(IOperation operation, AmbientMutation mutation, KnownTypes types, CancellationToken cancellationToken)
+        {
+            var model = operation.SemanticModel;
+            if (model is null)
+            {
+                return false;
+            }
+
+            SyntaxNode node = operation.Syntax;
+            for (var parent = node.Parent; parent is not null; node = parent, parent = parent.Parent)
+            {
+                if (parent is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax)
+                {
+                    return false;
+                }
+
+                if (parent is FinallyClauseSyntax)
+                {
+                    return true;
+                }
+
+                if (parent is TryStatementSyntax { Finally: { } enclosingFinally } tryStatement && node == tryStatement.Block
+                    && FinallyRestores(enclosingFinally, mutation.Store, model, types, cancellationToken))
+                {
+                    return true;
+                }
+
+                if (node is StatementSyntax statement && parent is BlockSyntax block)
+                {
+                    var index = block.Statements.IndexOf(statement);
+                    if (index >= 0 && index + 1 < block.Statements.Count
+                        && block.Statements[index + 1] is TryStatementSyntax { Finally: { } followingFinally }
+                        && FinallyRestores(followingFinally, mutation.Store, model, types, cancellationToken))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool FinallyRestores(FinallyClauseSyntax @finally, AmbientStore store, SemanticModel model, KnownTypes types, CancellationToken cancellationToken)
+        {
+            foreach (var node in @finally.Block.DescendantNodes())
+            {
+                if (node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } }
+                    || node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SetValue" or "WithSpan" } })
+                {
+                    var restored = Classify(model.GetOperation(node, cancellationToken), types);
+                    if (restored.Store == store || (store == AmbientStore.RuntimeContextSlot && restored.Store == AmbientStore.Baggage))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// True when the containing type's <c>Dispose()</c> writes the same store (a scope type). Decided on syntax, as the
+        /// <c>Dispose</c> method may live in another tree: an assignment to <c>Activity.Current</c>/<c>Baggage.Current</c>
+        /// or a call to <c>RuntimeContext.SetValue</c> / a static <c>Baggage</c> mutator.
+        /// </summary>
+        public static bool IsInScopeType(ISymbol containingSymbol, AmbientMutation mutation, KnownTypes types, CancellationToken cancellationToken)
+        {
+            var type = containingSymbol.ContainingType;
+            if (type is null || types.IDisposable is null || !type.AllInterfaces.Contains(types.IDisposable, SymbolEqualityComparer.Default))
+            {
+                return false;
+            }
+
+            foreach (var member in type.GetMembers("Dispose"))
+            {
+                if (member is not IMethodSymbol { Parameters.Length: 0 } dispose)
+                {
+                    continue;
+                }
+
+                foreach (var reference in dispose.DeclaringSyntaxReferences)
+                {
+                    foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+                    {
+                        if (SyntacticStore(node) == mutation.Store)
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static AmbientStore SyntacticStore(SyntaxNode node)
+        {
+            switch (node)
+            {
+                case AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } left }:
+                    return LastName(left.Expression) switch
+                    {
+                        "Activity" => AmbientStore.Activity,
+                        "Baggage" => AmbientStore.Baggage,
+                        _ => AmbientStore.None,
+                    };
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }:
+                    var receiver = LastName(access.Expression);
+                    var name = access.Name.Identifier.ValueText;
+                    if (receiver == "RuntimeContext" && name == "SetValue")
+                    {
+                        return AmbientStore.RuntimeContextSlot;
+                    }
+
+                    if (receiver == "Baggage" && name is "SetBaggage" or "RemoveBaggage" or "ClearBaggage")
+                    {
+                        return AmbientStore.Baggage;
+                    }
+
+                    return AmbientStore.None;
+                default:
+                    return AmbientStore.None;
+            }
+        }
+
+        private static string? LastName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
+    }
+}

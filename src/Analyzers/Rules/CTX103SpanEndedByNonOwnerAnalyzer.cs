@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ContextAnalyzers.Rules
+{
+    /// <summary>
+    /// CTX103: <c>Activity.Current.Stop()/Dispose()</c>, <c>Tracer.CurrentSpan.End()/Dispose()</c> (directly, through
+    /// <c>?.</c>, or through a local that holds nothing but that value) end whatever happens to be current.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class CTX103SpanEndedByNonOwnerAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.CTX103SpanEndedByNonOwner);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var types = KnownTypes.Get(start.Compilation);
+                if (types.Activity is null && types.Tracer is null)
+                {
+                    return;
+                }
+
+                start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+            });
+        }
+
+        private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var method = invocation.TargetMethod;
+            if (method.Name is not ("Stop" or "Dispose" or "End") || method.IsStatic || invocation.Instance is null)
+            {
+                return;
+            }
+
+            var receiver = Receiver(invocation);
+            if (receiver is ILocalReferenceOperation local)
+            {
+                receiver = SoleValueOf(local.Local, invocation, context);
+            }
+
+            if (receiver is IPropertyReferenceOperation { Property: { IsStatic: true } property }
+                && (property.Name == "Current" && types.Activity is not null && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Activity)
+                    || property.Name == "CurrentSpan" && types.Tracer is not null && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Tracer)))
+            {
+                IOperation reported = invocation;
+                while (reported.Parent is IConditionalAccessOperation conditional && conditional.WhenNotNull == reported)
+                {
+                    reported = conditional;
+                }
+
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.CTX103SpanEndedByNonOwner,
+                    reported.Syntax.GetLocation(),
+                    property.ContainingType.Name + "." + property.Name + "." + method.Name + "()"));
+            }
+        }
+
+        private static IOperation? Receiver(IInvocationOperation invocation)
+        {
+            var instance = SkipConversions(invocation.Instance);
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var parent = invocation.Parent; parent is not null; parent = parent.Parent)
+                {
+                    if (parent is IConditionalAccessOperation conditional)
+                    {
+                        return SkipConversions(conditional.Operation);
+                    }
+                }
+            }
+
+            return instance;
+        }
+
+        /// <summary>The initializer of a local that is never assigned again in the method, else null.</summary>
+        private static IOperation? SoleValueOf(ILocalSymbol local, IOperation use, OperationAnalysisContext context)
+        {
+            IOperation root = use;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            IOperation? initializer = null;
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                        initializer = declarator.Initializer?.Value;
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    case IArgumentOperation { Parameter.RefKind: not RefKind.None, Value: ILocalReferenceOperation argument } when SymbolEqualityComparer.Default.Equals(argument.Local, local):
+                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation compound } when SymbolEqualityComparer.Default.Equals(compound.Local, local):
+                        return null;
+                }
+            }
+
+            context.CancellationToken.ThrowIfCancellationRequested();
+            return SkipConversions(initializer);
+        }
+
+        private static IOperation? SkipConversions(IOperation? operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+    }
+}

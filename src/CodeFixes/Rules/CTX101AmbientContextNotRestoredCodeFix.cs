@@ -1,0 +1,383 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ContextAnalyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace ContextAnalyzers.CodeFixes.Rules
+{
+    /// <summary>
+    /// CTX101 fixes. <b>Restore in finally</b> (no dependency): save the previous value before the change and restore it in
+    /// the <c>finally</c> of a <c>try</c> that wraps the rest of the block. <b>Use a scope</b> (only when
+    /// ContextAnalyzers.Runtime is referenced): <c>using var scope = ContextScope.Activate(x)</c> /
+    /// <c>ContextScope.Use(b)</c> / <c>ContextScope.SetBaggage(k, v)</c> / <c>ContextScope.SetValue&lt;T&gt;(slot, v)</c>.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CTX101AmbientContextNotRestoredCodeFix)), Shared]
+    public sealed class CTX101AmbientContextNotRestoredCodeFix : CodeFixProvider
+    {
+        public const string RestoreInFinallyKey = "CTX101.RestoreInFinally";
+        public const string UseContextScopeKey = "CTX101.UseContextScope";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.AmbientContextNotRestored);
+
+        // Edits of one block overlap (the try wraps the rest of the block) and names must stay unique: fix one by one.
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(ApplyAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                foreach (var key in new[] { RestoreInFinallyKey, UseContextScopeKey })
+                {
+                    if (Plan(node, model, key, context.CancellationToken) is not null)
+                    {
+                        var title = key == RestoreInFinallyKey ? "Restore the previous value in finally" : "Use a ContextScope";
+                        context.RegisterCodeFix(
+                            CodeAction.Create(title, ct => ApplyAsync(context.Document, diagnostic.Location.SourceSpan, key, ct), key),
+                            diagnostic);
+                    }
+                }
+            }
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, string key, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return document;
+            }
+
+            var node = root.FindNode(span, getInnermostNodeForTie: true);
+            var plan = Plan(node, model, key, cancellationToken);
+            return plan is null ? document : document.WithSyntaxRoot(plan(root));
+        }
+
+        /// <summary>Checks every precondition and returns the rewrite, or null when the fix does not apply.</summary>
+        private static Func<SyntaxNode, SyntaxNode>? Plan(SyntaxNode node, SemanticModel model, string key, CancellationToken cancellationToken)
+        {
+            if (node is ArgumentSyntax or ParenthesizedExpressionSyntax)
+            {
+                return null;
+            }
+
+            if (node.Parent is not ExpressionStatementSyntax statement || statement.Parent is not BlockSyntax block)
+            {
+                return null;
+            }
+
+            var operation = model.GetOperation(node, cancellationToken);
+            if (operation is null)
+            {
+                return null;
+            }
+
+            var types = KnownTypes.Get(model.Compilation);
+            var mutation = AmbientMutation.Classify(operation, types);
+            if (mutation.Store == AmbientStore.None || AmbientMutation.IsCoveredByRestoringFinally(operation, mutation, types, cancellationToken))
+            {
+                return null; // Fix All: an earlier fix of the same block already covers this change
+            }
+
+            return key == RestoreInFinallyKey
+                ? PlanRestoreInFinally(statement, block, operation, mutation, model)
+                : PlanUseScope(statement, block, operation, mutation, types, model);
+        }
+
+        // ------------------------------------------------------------------ restore in finally
+
+        private static Func<SyntaxNode, SyntaxNode>? PlanRestoreInFinally(ExpressionStatementSyntax statement, BlockSyntax block, IOperation operation, AmbientMutation mutation, SemanticModel model)
+        {
+            var index = block.Statements.IndexOf(statement);
+            if (index < 0 || index == block.Statements.Count - 1)
+            {
+                return null; // nothing after the change: a method whose purpose is to set the context (make it a scope type)
+            }
+
+            ExpressionSyntax read;
+            Func<ExpressionSyntax, StatementSyntax> restore;
+            string baseName;
+            switch (mutation.Store)
+            {
+                case AmbientStore.Activity:
+                    read = Qualified("global::System.Diagnostics.Activity.Current");
+                    restore = previous => ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, Qualified("global::System.Diagnostics.Activity.Current"), previous));
+                    baseName = "previousActivity";
+                    break;
+                case AmbientStore.Baggage when operation is not IInvocationOperation { TargetMethod.Name: "SetValue" }:
+                    read = Qualified("global::OpenTelemetry.Baggage.Current");
+                    restore = previous => ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, Qualified("global::OpenTelemetry.Baggage.Current"), previous));
+                    baseName = "previousBaggage";
+                    break;
+                case AmbientStore.RuntimeContextSlot when operation is IInvocationOperation { TargetMethod: { IsGenericMethod: true } method, Arguments.Length: 2 } setValue
+                                                          && setValue.Arguments[0].Value.ConstantValue.HasValue
+                                                          && setValue.Arguments.All(a => a.ArgumentKind == ArgumentKind.Explicit):
+                    var slotName = (ExpressionSyntax)setValue.Arguments.First(a => a.Parameter?.Ordinal == 0).Value.Syntax;
+                    var typeArgument = method.TypeArguments[0];
+                    if (typeArgument.TypeKind == TypeKind.Error)
+                    {
+                        return null;
+                    }
+
+                    var typeSyntax = ParseTypeName(typeArgument.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation);
+                    read = InvocationExpression(
+                            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, Qualified("global::OpenTelemetry.Context.RuntimeContext"), GenericName(Identifier("GetValue"), TypeArgumentList(SingletonSeparatedList(typeSyntax)))),
+                            ArgumentList(SingletonSeparatedList(Argument(slotName.WithoutTrivia()))));
+                    restore = previous => ExpressionStatement(InvocationExpression(
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, Qualified("global::OpenTelemetry.Context.RuntimeContext"), IdentifierName("SetValue")),
+                        ArgumentList(SeparatedList(new[] { Argument(slotName.WithoutTrivia()), Argument(previous) }))));
+                    baseName = "previousValue";
+                    break;
+                default:
+                    return null;
+            }
+
+            var name = UniqueName(model, block, statement.SpanStart, baseName);
+            return root =>
+            {
+                var currentBlock = block;
+                var statements = currentBlock.Statements;
+                var rest = statements.Skip(index + 1).ToList();
+                var save = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
+                        VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(read)))))
+                    .WithLeadingTrivia(statements[index].GetLeadingTrivia())
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                var changed = statements[index].WithLeadingTrivia(ElasticMarker).WithAdditionalAnnotations(Formatter.Annotation);
+
+                // Trivia before the first moved statement stays with it inside the try; trailing trivia of the block stays.
+                var tryStatement = TryStatement(
+                        Block(rest),
+                        default,
+                        FinallyClause(Block(restore(IdentifierName(name)))))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+
+                var newStatements = statements.Take(index).Concat(new StatementSyntax[] { save, changed, tryStatement });
+                return root.ReplaceNode(currentBlock, currentBlock.WithStatements(List(newStatements)));
+            };
+        }
+
+        // ------------------------------------------------------------------ use a scope
+
+        private static Func<SyntaxNode, SyntaxNode>? PlanUseScope(ExpressionStatementSyntax statement, BlockSyntax block, IOperation operation, AmbientMutation mutation, KnownTypes types, SemanticModel model)
+        {
+            if (!types.HasRuntime || ((CSharpParseOptions)statement.SyntaxTree.Options).LanguageVersion < LanguageVersion.CSharp8)
+            {
+                return null;
+            }
+
+            var scope = ScopeExpression(operation, mutation);
+            if (scope is null)
+            {
+                return null;
+            }
+
+            var name = UniqueName(model, block, statement.SpanStart, "scope");
+            return root =>
+            {
+                var current = statement;
+                var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
+                        VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(scope)))))
+                    .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
+                    .WithTriviaFrom(current)
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                return root.ReplaceNode(current, declaration);
+            };
+        }
+
+        /// <summary>The <c>ContextScope</c> call that does what the mutation does, or null when there is none.</summary>
+        internal static ExpressionSyntax? ScopeExpression(IOperation operation, AmbientMutation mutation)
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation assignment when mutation.Store == AmbientStore.Activity:
+                    var value = (ExpressionSyntax)assignment.Value.Syntax;
+                    return IsNullLiteral(assignment.Value)
+                        ? Scope("ClearActivity")
+                        : Scope("Activate", value);
+                case ISimpleAssignmentOperation assignment when mutation.Store == AmbientStore.Baggage:
+                    return Scope("Use", (ExpressionSyntax)assignment.Value.Syntax);
+                case IInvocationOperation { TargetMethod.Name: "SetBaggage" or "RemoveBaggage" or "ClearBaggage" } invocation when mutation.Store == AmbientStore.Baggage:
+                    return BaggageScope(invocation);
+                case IInvocationOperation { TargetMethod: { Name: "SetValue", IsGenericMethod: true } method } invocation when mutation.Store == AmbientStore.RuntimeContextSlot:
+                    var slot = ArgumentFor(invocation, 0);
+                    var slotValue = ArgumentFor(invocation, 1);
+                    if (slot is null || slotValue is null || method.TypeArguments[0].TypeKind == TypeKind.Error)
+                    {
+                        return null;
+                    }
+
+                    var typeSyntax = ParseTypeName(method.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation);
+                    return InvocationExpression(
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(), GenericName(Identifier("SetValue"), TypeArgumentList(SingletonSeparatedList(typeSyntax)))),
+                        ArgumentList(SeparatedList(new[] { Argument(slot.WithoutTrivia()), Argument(slotValue.WithoutTrivia()) })));
+                default:
+                    return null;
+            }
+        }
+
+        private static ExpressionSyntax? BaggageScope(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            var explicitBaggage = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "baggage" && a.ArgumentKind == ArgumentKind.Explicit);
+            var others = invocation.Arguments.Where(a => a.Parameter?.Name != "baggage").OrderBy(a => a.Parameter?.Ordinal ?? 0).ToList();
+            if (others.Any(a => a.ArgumentKind != ArgumentKind.Explicit))
+            {
+                return null; // params arrays and the like: keep it simple
+            }
+
+            var arguments = others.Select(a => ((ExpressionSyntax)a.Value.Syntax).WithoutTrivia()).ToArray();
+            if (explicitBaggage is null || IsDefault(explicitBaggage.Value))
+            {
+                return Scope(method.Name, arguments);
+            }
+
+            if (method.Name == "ClearBaggage")
+            {
+                return Scope("ClearBaggage");
+            }
+
+            // Baggage.SetBaggage(k, v, b) makes b.SetBaggage(k, v) current.
+            var receiver = ((ExpressionSyntax)explicitBaggage.Value.Syntax).WithoutTrivia();
+            if (receiver is not (IdentifierNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax))
+            {
+                receiver = ParenthesizedExpression(receiver);
+            }
+
+            var derived = InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, IdentifierName(method.Name)),
+                ArgumentList(SeparatedList(arguments.Select(Argument))));
+            return Scope("Use", derived);
+        }
+
+        private static ExpressionSyntax? ArgumentFor(IInvocationOperation invocation, int ordinal)
+        {
+            var argument = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
+            return argument is { ArgumentKind: ArgumentKind.Explicit } ? (ExpressionSyntax)argument.Value.Syntax : null;
+        }
+
+        private static bool IsNullLiteral(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            return value is ILiteralOperation && value.ConstantValue is { HasValue: true, Value: null } || value is IDefaultValueOperation;
+        }
+
+        private static bool IsDefault(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            return value is IDefaultValueOperation || value.ConstantValue is { HasValue: true, Value: null };
+        }
+
+        internal static ExpressionSyntax Scope(string method, params ExpressionSyntax[] arguments)
+            => InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(), IdentifierName(method)),
+                ArgumentList(SeparatedList(arguments.Select(a => Argument(a.WithoutTrivia())))));
+
+        internal static ExpressionSyntax ContextScopeType() => Qualified("global::ContextAnalyzers.Runtime.ContextScope");
+
+        internal static ExpressionSyntax Qualified(string name)
+            => ParseExpression(name).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+
+        /// <summary>A name not visible at <paramref name="position"/> and not declared anywhere in the enclosing member.</summary>
+        internal static string UniqueName(SemanticModel model, SyntaxNode near, int position, string baseName)
+        {
+            var member = near.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? (SyntaxNode)near.SyntaxTree.GetRoot();
+            var declared = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var token in member.DescendantTokens())
+            {
+                if (token.IsKind(SyntaxKind.IdentifierToken))
+                {
+                    declared.Add(token.ValueText);
+                }
+            }
+
+            for (var i = 0; ; i++)
+            {
+                var candidate = i == 0 ? baseName : baseName + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (!declared.Contains(candidate) && model.LookupSymbols(position, name: candidate).IsEmpty)
+                {
+                    return candidate;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A Fix All that applies the fixes of a document one by one, in document order, re-planning each on the edited
+    /// document (a fix that no longer applies does nothing): for fixes whose edits overlap (a try that wraps the rest of a
+    /// block) or that introduce names. The result is what applying the fixes one at a time in the IDE gives.
+    /// </summary>
+    internal static class SequentialFixAll
+    {
+        public static FixAllProvider Create(Func<Document, Microsoft.CodeAnalysis.Text.TextSpan, string, CancellationToken, Task<Document>> apply)
+            => FixAllProvider.Create(async (context, document, diagnostics) =>
+            {
+                var key = context.CodeActionEquivalenceKey;
+                if (key is null || diagnostics.IsEmpty)
+                {
+                    return document;
+                }
+
+                // Track each diagnostic's node through the edits with an annotation.
+                var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+                if (root is null)
+                {
+                    return document;
+                }
+
+                var annotations = new List<SyntaxAnnotation>();
+                var nodes = new Dictionary<SyntaxNode, SyntaxAnnotation>();
+                foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+                {
+                    var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                    if (!nodes.ContainsKey(node))
+                    {
+                        var annotation = new SyntaxAnnotation("CTX10x.FixAll");
+                        nodes.Add(node, annotation);
+                        annotations.Add(annotation);
+                    }
+                }
+
+                document = document.WithSyntaxRoot(root.ReplaceNodes(nodes.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(nodes[original])));
+                foreach (var annotation in annotations)
+                {
+                    var currentRoot = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+                    var target = currentRoot?.GetAnnotatedNodes(annotation).FirstOrDefault();
+                    if (target is not null)
+                    {
+                        document = await apply(document, target.Span, key, context.CancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                return document;
+            });
+    }
+}

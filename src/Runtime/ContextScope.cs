@@ -1,0 +1,318 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using OpenTelemetry;
+using OpenTelemetry.Context;
+using OpenTelemetry.Context.Propagation;
+
+namespace ContextAnalyzers.Runtime
+{
+    /// <summary>
+    /// A disposable change of ambient OpenTelemetry context (baggage, the current <see cref="Activity"/> or a
+    /// <see cref="RuntimeContext"/> slot) that puts back exactly what it replaced when disposed, on any thread,
+    /// exceptions included. Use it with <c>using</c>:
+    /// <code>
+    /// using var scope = ContextScope.SetBaggage("tenant", tenantId);
+    /// </code>
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// <b>Isolation.</b> OpenTelemetry keeps <see cref="Baggage.Current"/> in a mutable holder object that a child flow
+    /// (a <c>Task.Run</c> delegate, an awaited call) shares with its parent, so a plain <c>Baggage.SetBaggage</c> in a
+    /// child leaks into the parent and its siblings. A baggage scope never writes to a holder it did not create: it
+    /// detaches the current flow from the shared holder (<c>RuntimeContext.SetValue("otel.baggage", null)</c>) and then
+    /// installs a fresh holder that only this flow, and the flows it starts while the scope is open, can see. Disposing
+    /// the scope reinstalls the previous holder object itself.
+    /// </para>
+    /// <para>
+    /// <b>Flow.</b> The storage is the <see cref="ExecutionContext"/> (OpenTelemetry's default
+    /// <c>AsyncLocal</c> slots and <see cref="Activity.Current"/>): a scope opened in a task is never visible in a
+    /// sibling task, nor in the parent once the child has returned. When <see cref="RuntimeContext.ContextSlotType"/>
+    /// is a thread-local slot, scopes follow the thread instead, and must be disposed on the thread that opened them.
+    /// </para>
+    /// <para>
+    /// <b>Disposal.</b> A scope is a small immutable struct and allocates nothing of its own (OpenTelemetry still
+    /// allocates the new <see cref="Baggage"/> and its holder). Disposing <see langword="default"/> does nothing, and
+    /// disposing a scope twice is harmless: once what it replaced is back, a second <see cref="Dispose"/> changes
+    /// nothing. Scopes must be disposed in the reverse order of their creation. When a scope is disposed while the
+    /// value it installed is no longer current (a scope opened later is still open, or code inside the scope changed
+    /// the context without restoring it), the scope still restores what it replaced (the later changes are
+    /// discarded), raises <see cref="MismatchDetected"/>, and, when <see cref="StrictMode"/> is on, throws
+    /// <see cref="InvalidOperationException"/> after restoring. Being a struct, a scope cannot remember that a copy of
+    /// it was disposed: disposing an old copy again after other scopes were opened counts as such a mismatch.
+    /// After an out-of-order disposal the context is what the last disposed scope restored, so an outer scope
+    /// disposed before an inner one is undone by the inner one's disposal; fix the order (strict mode finds it).
+    /// </para>
+    /// </remarks>
+    public readonly struct ContextScope : IDisposable
+    {
+        /// <summary>The <see cref="RuntimeContext"/> slot in which OpenTelemetry keeps the baggage holder.</summary>
+        internal const string BaggageSlotName = "otel.baggage";
+
+        private static volatile bool strictMode;
+
+        private readonly Kind kind;
+        private readonly object? previous;
+        private readonly object? installed;
+        private readonly object? slot;
+        private readonly ActivityContext parent;
+
+        private ContextScope(Kind kind, object? previous, object? installed, object? slot, ActivityContext parent)
+        {
+            this.kind = kind;
+            this.previous = previous;
+            this.installed = installed;
+            this.slot = slot;
+            this.parent = parent;
+        }
+
+        private enum Kind : byte
+        {
+            None = 0,
+            Baggage,
+            Activity,
+            Slot,
+        }
+
+        /// <summary>
+        /// Gets or sets a value indicating whether disposing a scope whose value is no longer current throws
+        /// <see cref="InvalidOperationException"/> (after restoring what the scope replaced). Off by default; turn it
+        /// on in tests and debug builds to find scopes disposed out of order and context leaked inside a scope.
+        /// </summary>
+        public static bool StrictMode
+        {
+            get => strictMode;
+            set => strictMode = value;
+        }
+
+        /// <summary>
+        /// Raised, on the disposing thread, when a scope is disposed while the value it installed is no longer current:
+        /// a later scope is still open (out-of-order disposal) or code inside the scope changed the context without
+        /// restoring it. The argument describes the scope. Handlers must not throw.
+        /// </summary>
+        public static event Action<string>? MismatchDetected;
+
+        /// <summary>
+        /// Gets the remote parent carried by the <see cref="PropagationContext"/> given to <see cref="Attach"/>, to pass
+        /// as <c>parentContext</c> to <c>ActivitySource.StartActivity</c>; <see langword="default"/> for every other scope.
+        /// </summary>
+        public ActivityContext Parent => parent;
+
+        /// <summary>
+        /// Gets a value indicating whether the value this scope installed is the current one, that is, the scope is open,
+        /// is the innermost scope of its kind, and nothing inside it changed the context without restoring it.
+        /// <see langword="false"/> for <see langword="default"/> and after <see cref="Dispose"/>.
+        /// </summary>
+        public bool IsCurrent => kind != Kind.None && IsInstalledCurrent(ReadCurrent());
+
+        /// <summary>
+        /// Makes <see cref="Baggage.Current"/> the current baggage with <paramref name="name"/> set to
+        /// <paramref name="value"/> (removed when <paramref name="value"/> is <see langword="null"/> or empty), without
+        /// touching the baggage seen by other flows; disposing restores the previous baggage.
+        /// </summary>
+        /// <param name="name">The baggage key.</param>
+        /// <param name="value">The value; <see langword="null"/> or empty removes the key.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope SetBaggage(string name, string? value)
+            => Use(Baggage.Current.SetBaggage(name, value));
+
+        /// <summary>
+        /// Makes <see cref="Baggage.Current"/> the current baggage with every item of <paramref name="items"/> set
+        /// (an item with a <see langword="null"/> or empty value removes its key), without touching the baggage seen by
+        /// other flows; disposing restores the previous baggage.
+        /// </summary>
+        /// <param name="items">The items to set.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope SetBaggage(IEnumerable<KeyValuePair<string, string?>> items)
+            => Use(Baggage.Current.SetBaggage(items));
+
+        /// <summary>
+        /// Makes <see cref="Baggage.Current"/> the current baggage without <paramref name="name"/>, without touching the
+        /// baggage seen by other flows; disposing restores the previous baggage.
+        /// </summary>
+        /// <param name="name">The baggage key to remove.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope RemoveBaggage(string name)
+            => Use(Baggage.Current.RemoveBaggage(name));
+
+        /// <summary>
+        /// Makes the current baggage empty, without touching the baggage seen by other flows; disposing restores the
+        /// previous baggage.
+        /// </summary>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope ClearBaggage()
+            => Use(default);
+
+        /// <summary>
+        /// Makes <paramref name="baggage"/> the current baggage in a holder of its own (never one shared with other
+        /// flows); disposing reinstalls the holder that was current before.
+        /// </summary>
+        /// <param name="baggage">The baggage to make current.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope Use(Baggage baggage)
+        {
+            // Reading Current first also runs Baggage's static constructor, which registers the slot.
+            _ = Baggage.Current;
+            object? previousHolder = RuntimeContext.GetValue(BaggageSlotName);
+
+            // Cut loose from the holder shared with the parent flow, then let OpenTelemetry create a fresh one.
+            RuntimeContext.SetValue(BaggageSlotName, null);
+            Baggage.Current = baggage;
+            object? newHolder = RuntimeContext.GetValue(BaggageSlotName);
+            return new ContextScope(Kind.Baggage, previousHolder, newHolder, null, default);
+        }
+
+        /// <summary>
+        /// Attaches an extracted <see cref="PropagationContext"/>: its baggage becomes current (as with
+        /// <see cref="Use"/>) and its <see cref="PropagationContext.ActivityContext"/> is available as
+        /// <see cref="Parent"/>, to pass as <c>parentContext</c> when starting the next activity.
+        /// <see cref="Activity.Current"/> is not changed.
+        /// </summary>
+        /// <param name="context">The context returned by <c>TextMapPropagator.Extract</c>.</param>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope Attach(PropagationContext context)
+        {
+            ContextScope baggageScope = Use(context.Baggage);
+            return new ContextScope(Kind.Baggage, baggageScope.previous, baggageScope.installed, null, context.ActivityContext);
+        }
+
+        /// <summary>
+        /// Makes <paramref name="activity"/> <see cref="Activity.Current"/> (<see langword="null"/> clears it); disposing
+        /// makes the previous activity current again. The activity is neither started nor stopped.
+        /// </summary>
+        /// <param name="activity">The activity to make current, or <see langword="null"/>.</param>
+        /// <returns>The scope to dispose.</returns>
+        /// <remarks>
+        /// <see cref="Activity.Current"/> ignores stopped activities: when the previous activity was stopped while the
+        /// scope was open, disposing makes its nearest running ancestor current (or none).
+        /// </remarks>
+        public static ContextScope Activate(Activity? activity)
+        {
+            Activity? previousActivity = Activity.Current;
+            Activity.Current = activity;
+            return new ContextScope(Kind.Activity, previousActivity, Activity.Current, null, default);
+        }
+
+        /// <summary>
+        /// Clears <see cref="Activity.Current"/> so that the next <c>StartActivity</c> starts a true root (passing
+        /// <c>default</c> as parent context means "use Activity.Current", not "root"); disposing makes the previous
+        /// activity current again.
+        /// </summary>
+        /// <returns>The scope to dispose.</returns>
+        public static ContextScope ClearActivity() => Activate(null);
+
+        /// <summary>
+        /// Sets the <see cref="RuntimeContext"/> slot <paramref name="slotName"/> (registered with
+        /// <c>RuntimeContext.RegisterSlot&lt;T&gt;</c>) to <paramref name="value"/>; disposing restores its previous value.
+        /// For OpenTelemetry's own baggage slot use <see cref="Use"/>, which does not share holders.
+        /// </summary>
+        /// <typeparam name="T">The type the slot was registered with.</typeparam>
+        /// <param name="slotName">The name of a registered slot.</param>
+        /// <param name="value">The value to set.</param>
+        /// <returns>The scope to dispose.</returns>
+        /// <exception cref="ArgumentException">The slot is not registered, or was registered with another type.</exception>
+        /// <exception cref="NotSupportedException">The slot type cannot be read and written without its type argument.</exception>
+        public static ContextScope SetValue<T>(string slotName, T value)
+        {
+            RuntimeContextSlot<T> contextSlot = RuntimeContext.GetSlot<T>(slotName);
+            if (contextSlot is not IRuntimeContextSlotValueAccessor accessor)
+            {
+                throw new NotSupportedException($"The context slot '{slotName}' ({contextSlot.GetType()}) does not implement {nameof(IRuntimeContextSlotValueAccessor)}, so a scope could not restore it.");
+            }
+
+            object? previousValue = accessor.Value;
+            contextSlot.Set(value);
+            return new ContextScope(Kind.Slot, previousValue, accessor.Value, accessor, default);
+        }
+
+        /// <summary>
+        /// Restores what the scope replaced. Harmless on <see langword="default"/> and when called again. See the type
+        /// remarks for what happens when scopes are disposed out of order.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">
+        /// <see cref="StrictMode"/> is on and the value this scope installed was no longer current (the previous value is
+        /// restored before throwing).
+        /// </exception>
+        public void Dispose()
+        {
+            if (kind == Kind.None)
+            {
+                return;
+            }
+
+            object? current = ReadCurrent();
+            if (SameValue(current, RestoreTarget()) && !SameValue(current, installed))
+            {
+                // Already restored (second Dispose) or nothing left to undo.
+                return;
+            }
+
+            bool mismatch = !IsInstalledCurrent(current);
+            Restore();
+
+            if (mismatch)
+            {
+                string message = $"A ContextScope ({kind}) was disposed while the value it installed was no longer current: a scope opened later is still open, or code inside the scope changed the context without restoring it. The value the scope replaced was restored.";
+                MismatchDetected?.Invoke(message);
+                if (strictMode)
+                {
+                    throw new InvalidOperationException(message);
+                }
+            }
+        }
+
+        private bool IsInstalledCurrent(object? current) => SameValue(current, installed);
+
+        private bool SameValue(object? a, object? b)
+            => kind == Kind.Slot ? Equals(a, b) : ReferenceEquals(a, b);
+
+        private object? ReadCurrent()
+        {
+            switch (kind)
+            {
+                case Kind.Baggage:
+                    return RuntimeContext.GetValue(BaggageSlotName);
+                case Kind.Activity:
+                    return Activity.Current;
+                case Kind.Slot:
+                    return ((IRuntimeContextSlotValueAccessor)slot!).Value;
+                default:
+                    return null;
+            }
+        }
+
+        private object? RestoreTarget()
+        {
+            if (kind != Kind.Activity)
+            {
+                return previous;
+            }
+
+            // Activity.Current ignores a stopped activity: fall back to the nearest running ancestor.
+            Activity? target = (Activity?)previous;
+            while (target is not null && target.IsStopped)
+            {
+                target = target.Parent;
+            }
+
+            return target;
+        }
+
+        private void Restore()
+        {
+            switch (kind)
+            {
+                case Kind.Baggage:
+                    RuntimeContext.SetValue(BaggageSlotName, previous);
+                    break;
+                case Kind.Activity:
+                    Activity.Current = (Activity?)RestoreTarget();
+                    break;
+                case Kind.Slot:
+                    ((IRuntimeContextSlotValueAccessor)slot!).Value = previous;
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using ContextAnalyzers.CodeFixes.Rules;
+using ContextAnalyzers.Tests.Verification;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX101AmbientContextNotRestoredAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX101AmbientContextNotRestoredCodeFix>;
+
+namespace ContextAnalyzers.Tests.Rules;
+
+public class CTX101AmbientContextNotRestoredCodeFixTests
+{
+    private const string Usings = """
+        using System.Diagnostics;
+        using OpenTelemetry;
+        using OpenTelemetry.Context;
+
+        """;
+
+    [Fact]
+    public Task RestoreInFinally_activity() => Verify.VerifyCodeFixAsync(Usings + """
+        class C
+        {
+            int M(Activity activity, bool early)
+            {
+                // make it current for the work below
+                [|Activity.Current = activity|]; // trailing note
+                Work();
+                if (early)
+                {
+                    return 1;
+                }
+
+                return 2;
+            }
+
+            void Work() { }
+        }
+        """, Usings + """
+        class C
+        {
+            int M(Activity activity, bool early)
+            {
+                // make it current for the work below
+                var previousActivity = Activity.Current;
+                Activity.Current = activity; // trailing note
+                try
+                {
+                    Work();
+                    if (early)
+                    {
+                        return 1;
+                    }
+
+                    return 2;
+                }
+                finally
+                {
+                    Activity.Current = previousActivity;
+                }
+            }
+
+            void Work() { }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey);
+
+    [Fact]
+    public Task RestoreInFinally_baggage_adds_no_dependency_and_one_finally_covers_both_changes()
+    {
+        var test = Verify.Create();
+        test.References = ReferenceSet.AllButRuntime;
+        test.TestCode = Usings + """
+            class C
+            {
+                void M(Baggage baggage)
+                {
+                    [|Baggage.SetBaggage("tenant", "t1")|];
+                    [|Baggage.Current = baggage|];
+                    Work();
+                }
+
+                void Work() { }
+            }
+            """;
+        // The first fix's finally also covers the second change, which is then no longer reported.
+        test.FixedCode = Usings + """
+            class C
+            {
+                void M(Baggage baggage)
+                {
+                    var previousBaggage = Baggage.Current;
+                    Baggage.SetBaggage("tenant", "t1");
+                    try
+                    {
+                        Baggage.Current = baggage;
+                        Work();
+                    }
+                    finally
+                    {
+                        Baggage.Current = previousBaggage;
+                    }
+                }
+
+                void Work() { }
+            }
+            """;
+        test.CodeActionEquivalenceKey = CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey;
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task RestoreInFinally_runtime_context_slot() => Verify.VerifyCodeFixAsync(Usings + """
+        class C
+        {
+            void M()
+            {
+                [|RuntimeContext.SetValue("my.slot", 42)|];
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, Usings + """
+        class C
+        {
+            void M()
+            {
+                var previousValue = RuntimeContext.GetValue<int>("my.slot");
+                RuntimeContext.SetValue("my.slot", 42);
+                try
+                {
+                    Work();
+                }
+                finally
+                {
+                    RuntimeContext.SetValue("my.slot", previousValue);
+                }
+            }
+
+            void Work() { }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey);
+
+    [Fact]
+    public Task UseContextScope_for_every_kind_of_change() => Verify.VerifyCodeFixAsync(Usings + """
+        using System.Collections.Generic;
+
+        class C
+        {
+            void M(Activity activity, Baggage baggage, Baggage other, IEnumerable<KeyValuePair<string, string?>> items)
+            {
+                [|Activity.Current = activity|];
+                [|Activity.Current = null|];
+                [|Baggage.Current = baggage|];
+                [|Baggage.SetBaggage("tenant", "t1")|]; // keep me
+                [|Baggage.SetBaggage(items)|];
+                [|Baggage.RemoveBaggage("tenant")|];
+                [|Baggage.ClearBaggage()|];
+                [|Baggage.SetBaggage("k", "v", other)|];
+                [|RuntimeContext.SetValue("my.slot", 42)|];
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, Usings + """
+        using System.Collections.Generic;
+        using ContextAnalyzers.Runtime;
+
+        class C
+        {
+            void M(Activity activity, Baggage baggage, Baggage other, IEnumerable<KeyValuePair<string, string?>> items)
+            {
+                using var scope = ContextScope.Activate(activity);
+                using var scope1 = ContextScope.ClearActivity();
+                using var scope2 = ContextScope.Use(baggage);
+                using var scope3 = ContextScope.SetBaggage("tenant", "t1"); // keep me
+                using var scope4 = ContextScope.SetBaggage(items);
+                using var scope5 = ContextScope.RemoveBaggage("tenant");
+                using var scope6 = ContextScope.ClearBaggage();
+                using var scope7 = ContextScope.Use(other.SetBaggage("k", "v"));
+                using var scope8 = ContextScope.SetValue<int>("my.slot", 42);
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
+
+    [Fact]
+    public Task UseContextScope_not_offered_without_the_runtime() => Verify.VerifyNoCodeFixOfferedAsync(Usings + """
+        class C
+        {
+            void M(Activity activity)
+            {
+                [|Activity.Current = activity|];
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey, ReferenceSet.AllButRuntime);
+
+    [Fact]
+    public Task RestoreInFinally_not_offered_when_nothing_follows_the_change() => Verify.VerifyNoCodeFixOfferedAsync(Usings + """
+        class C
+        {
+            void Enter(Activity activity)
+            {
+                [|Activity.Current = activity|];
+            }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey);
+
+    [Fact]
+    public Task No_fix_for_an_embedded_statement() => Verify.VerifyNoCodeFixOfferedAsync(Usings + """
+        class C
+        {
+            void M(Activity activity, bool apply)
+            {
+                if (apply) [|Activity.Current = activity|];
+                Work();
+            }
+
+            void Work() { }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
+}
