@@ -1,0 +1,64 @@
+using Microsoft.CodeAnalysis;
+
+namespace ContextAnalyzers
+{
+    /// <summary>CTX2xx: context lost, frozen or leaked across thread, task, timer and queue hops.</summary>
+    internal static partial class Descriptors
+    {
+        public static readonly DiagnosticDescriptor CTX201WorkQueuedWithoutExecutionContext = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            "Work is queued without the execution context",
+            "Work started by '{0}' runs without the execution context, but {1}",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegisterWaitForSingleObject, Thread.UnsafeStart, CancellationToken.UnsafeRegister and work started inside ExecutionContext.SuppressFlow() run without the caller's ExecutionContext: Activity.Current is null and baggage is empty in the callback. That is only right for infrastructure code whose callback touches no context; it is a bug when the callback reads inherited context, when the method hands off the work of a live activity, or when the callback runs a delegate supplied by the caller.");
+
+        public static readonly DiagnosticDescriptor CTX202FlowSuppressionNotUndone = Create(
+            DiagnosticIds.FlowSuppressionNotUndone,
+            "Flow suppression is not undone",
+            "The flow suppression started here is not undone on every path; dispose the AsyncFlowControl or call ExecutionContext.RestoreFlow() in a finally",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            "ExecutionContext.SuppressFlow() stays in effect on the thread until its AsyncFlowControl is disposed or undone, or ExecutionContext.RestoreFlow() is called. If an exception (or an early return) skips that, every Task.Run, timer and queued work item started later on the thread silently loses its context, and the next SuppressFlow() throws.");
+
+        public static readonly DiagnosticDescriptor CTX203ContextInThreadLocalStorage = Create(
+            DiagnosticIds.ContextInThreadLocalStorage,
+            "Context kept in thread-local storage",
+            "{0}",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            "Thread-local storage does not follow the logical flow: after an await or in a Task.Run the code runs on another thread and sees another request's value or none. Keep Activity, ActivityContext, Baggage, PropagationContext, SpanContext or TelemetrySpan in an AsyncLocal<T>, and keep OpenTelemetry's RuntimeContext on its default AsyncLocal slots.");
+
+        public static readonly DiagnosticDescriptor CTX204FireAndForgetOutlivesSpan = Create(
+            DiagnosticIds.FireAndForgetOutlivesSpan,
+            "Fire-and-forget work outlives its span",
+            "This work is started while '{0}' is live and is not awaited before '{0}' ends: it runs with a stopped span as Activity.Current and parents new spans on it",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            "Task.Run, Task.Factory.StartNew, ThreadPool.QueueUserWorkItem, new Thread(..).Start() and un-awaited async calls capture the ExecutionContext, including the activity started in the method. When the method ends that activity before the work completes, the work still sees it as Activity.Current (IsStopped == true) and every span it starts is a child of an ended span. Await the work before the activity ends, or run it detached: a new root activity linked to the caller's span.");
+
+        public static readonly DiagnosticDescriptor CTX205TimerCapturesContext = Create(
+            DiagnosticIds.TimerCapturesContext,
+            "Timer captures the current context forever",
+            "This timer is created while '{0}' is live: it captures the execution context now and every tick runs in that activity's trace",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            "System.Threading.Timer captures the ExecutionContext when it is constructed (System.Timers.Timer when it is first started) and replays it on every tick for the life of the timer. Created inside a request's activity, every tick joins that request's trace and sees its baggage, long after the request ended. Create the timer without capturing the context and start a fresh root per tick.");
+
+        public static readonly DiagnosticDescriptor CTX206AmbientChangeLostOnReturn = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            "Ambient change is lost when the flow returns",
+            "This change of {0} is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            "An async method, an async lambda, or a delegate run by Task.Run, StartNew, QueueUserWorkItem, Parallel.* or ContinueWith runs on a copy of the caller's ExecutionContext that is thrown away when it returns. Setting Activity.Current at its end changes nothing the caller can see; a Baggage change there is either lost or, through OpenTelemetry's shared baggage holder, leaks into the caller and sibling tasks by accident. Return the value instead, or make the change in the caller.");
+
+        public static readonly DiagnosticDescriptor CTX207QueueHandOffDropsContext = Create(
+            DiagnosticIds.QueueHandOffDropsContext,
+            "Queue hand-off drops the context",
+            "{0}",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Info,
+            "A Channel<T>, BlockingCollection<T> or ConcurrentQueue<T> hands items to a consumer that runs in its own flow: the producer's activity and baggage do not travel with the item unless the item carries them. Wrap items in a ContextEnvelope<T> (or carry a PropagationContext/ActivityContext) and start the processing activity with the producer's context as parent or link.");
+    }
+}

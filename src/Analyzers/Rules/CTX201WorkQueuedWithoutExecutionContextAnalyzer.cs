@@ -1,0 +1,307 @@
+using System.Collections.Immutable;
+using ContextAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ContextAnalyzers.Rules
+{
+    /// <summary>
+    /// CTX201: <c>UnsafeQueueUserWorkItem</c>, <c>UnsafeRegisterWaitForSingleObject</c>, <c>Thread.UnsafeStart</c>,
+    /// <c>CancellationToken.UnsafeRegister</c>, and work started inside an <c>ExecutionContext.SuppressFlow()</c> region,
+    /// when (a) the callback reads inherited context, (b) an activity started in the method is live, or (c) the callback
+    /// runs a delegate supplied by the method's caller. Infrastructure code whose callback touches no context is silent.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class CTX201WorkQueuedWithoutExecutionContextAnalyzer : DiagnosticAnalyzer
+    {
+        internal const string ReadsContext = "the callback reads the inherited context";
+        internal const string CallerDelegate = "the callback runs a delegate supplied by the caller";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var types = KnownTypes.Get(start.Compilation);
+                if (!types.UsesTelemetry || types.ExecutionContext is null)
+                {
+                    return;
+                }
+
+                start.RegisterOperationAction(Analyze, OperationKind.Invocation);
+            });
+        }
+
+        private static void Analyze(OperationAnalysisContext context)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var method = invocation.TargetMethod;
+            switch (method.Name)
+            {
+                case "UnsafeQueueUserWorkItem":
+                case "UnsafeRegisterWaitForSingleObject":
+                    if (method.IsStatic && FlowOperations.IsType(method.ContainingType, "System.Threading", "ThreadPool"))
+                    {
+                        AnalyzeUnsafe(context, invocation, "ThreadPool." + method.Name, Argument(invocation, method.Name == "UnsafeQueueUserWorkItem" ? 0 : 1));
+                    }
+
+                    break;
+                case "UnsafeStart":
+                    if (FlowOperations.IsType(method.ContainingType, "System.Threading", "Thread"))
+                    {
+                        AnalyzeUnsafe(context, invocation, "Thread.UnsafeStart", ThreadStartDelegate(invocation.Instance));
+                    }
+
+                    break;
+                case "UnsafeRegister":
+                    if (FlowOperations.IsType(method.ContainingType, "System.Threading", "CancellationToken"))
+                    {
+                        AnalyzeUnsafe(context, invocation, "CancellationToken.UnsafeRegister", Argument(invocation, 0));
+                    }
+
+                    break;
+                case "SuppressFlow":
+                    if (method.IsStatic && FlowOperations.IsType(method.ContainingType, "System.Threading", "ExecutionContext"))
+                    {
+                        AnalyzeRegion(context, invocation);
+                    }
+
+                    break;
+            }
+        }
+
+        private static void AnalyzeUnsafe(OperationAnalysisContext context, IInvocationOperation invocation, string api, IOperation? callback)
+        {
+            var reason = Reason(invocation, invocation, callback, context.CancellationToken);
+            if (reason is not null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext, NameLocation(invocation), api, reason));
+            }
+        }
+
+        private static void AnalyzeRegion(OperationAnalysisContext context, IInvocationOperation suppress)
+        {
+            var function = FlowOperations.EnclosingFunction(suppress);
+            if (function is null)
+            {
+                return;
+            }
+
+            var start = suppress.Syntax.Span.End;
+            var end = FlowOperations.SuppressFlowRegionEnd(suppress, function);
+            foreach (var operation in FlowOperations.OwnOperations(function))
+            {
+                var position = operation.Syntax.SpanStart;
+                if (position < start || position >= end)
+                {
+                    continue;
+                }
+
+                var starter = WorkStarter(operation, out var callback);
+                if (starter is null)
+                {
+                    continue;
+                }
+
+                var reason = Reason(suppress, operation, callback, context.CancellationToken);
+                if (reason is not null)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.CTX201WorkQueuedWithoutExecutionContext,
+                        NameLocation(suppress),
+                        starter + " under ExecutionContext.SuppressFlow()",
+                        reason));
+                    return;
+                }
+            }
+        }
+
+        /// <summary>A call that would flow the context were flow not suppressed, and its callback.</summary>
+        private static string? WorkStarter(IOperation operation, out IOperation? callback)
+        {
+            callback = null;
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    var method = invocation.TargetMethod;
+                    var type = method.ContainingType;
+                    switch (method.Name)
+                    {
+                        case "Run" when method.IsStatic && FlowOperations.IsType(type, "System.Threading.Tasks", "Task"):
+                            callback = Argument(invocation, 0);
+                            return "Task.Run";
+                        case "StartNew" when FlowOperations.IsType(type, "System.Threading.Tasks", "TaskFactory"):
+                            callback = Argument(invocation, 0);
+                            return "TaskFactory.StartNew";
+                        case "QueueUserWorkItem" when FlowOperations.IsType(type, "System.Threading", "ThreadPool"):
+                            callback = Argument(invocation, 0);
+                            return "ThreadPool.QueueUserWorkItem";
+                        case "Register" when FlowOperations.IsType(type, "System.Threading", "CancellationToken"):
+                            callback = Argument(invocation, 0);
+                            return "CancellationToken.Register";
+                        case "Start" when !method.IsStatic && FlowOperations.IsType(type, "System.Threading", "Thread"):
+                            callback = ThreadStartDelegate(invocation.Instance);
+                            return "Thread.Start";
+                        case "Start" when !method.IsStatic && FlowOperations.IsType(type, "System.Timers", "Timer"):
+                            return "System.Timers.Timer.Start";
+                    }
+
+                    return null;
+                case IObjectCreationOperation creation when FlowOperations.IsType(creation.Type, "System.Threading", "Timer"):
+                    callback = Argument(creation, 0);
+                    return "new Timer";
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Why handing <paramref name="callback"/> off without the context is a bug, or null when it is not.</summary>
+        private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, System.Threading.CancellationToken cancellationToken)
+        {
+            var target = FlowOperations.SkipConversions(callback);
+            while (target is IDelegateCreationOperation creation)
+            {
+                target = FlowOperations.SkipConversions(creation.Target);
+            }
+
+            if (target is IAnonymousFunctionOperation lambda)
+            {
+                foreach (var operation in FlowOperations.AllOperations(lambda.Body))
+                {
+                    if (FlowOperations.ReadsAmbientContext(operation))
+                    {
+                        return ReadsContext;
+                    }
+                }
+            }
+
+            var live = LiveActivity.At(reportAt, cancellationToken);
+            if (live is not null)
+            {
+                return "the activity '" + live.Name + "' started in this method is live and its work is handed off without it";
+            }
+
+            if (RunsCallerDelegate(call, target))
+            {
+                return CallerDelegate;
+            }
+
+            return null;
+        }
+
+        /// <summary>(c): the callback is, invokes, or is handed as state a delegate parameter of an enclosing function.</summary>
+        private static bool RunsCallerDelegate(IOperation call, IOperation? target)
+        {
+            if (IsOuterDelegateParameter(target, target))
+            {
+                return true;
+            }
+
+            if (target is IAnonymousFunctionOperation lambda)
+            {
+                foreach (var operation in FlowOperations.AllOperations(lambda.Body))
+                {
+                    if (operation is IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } invoke
+                        && IsOuterDelegateParameter(invoke.Instance, lambda))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            var arguments = call switch
+            {
+                IInvocationOperation invocation => invocation.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => ImmutableArray<IArgumentOperation>.Empty,
+            };
+
+            foreach (var argument in arguments)
+            {
+                var value = FlowOperations.SkipConversions(argument.Value);
+                if (value != target && IsOuterDelegateParameter(value, null))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsOuterDelegateParameter(IOperation? operation, IOperation? callback)
+        {
+            if (FlowOperations.SkipConversions(operation) is not IParameterReferenceOperation { Parameter: { Type.TypeKind: TypeKind.Delegate } parameter })
+            {
+                return false;
+            }
+
+            if (callback is null)
+            {
+                return true;
+            }
+
+            foreach (var location in parameter.Locations)
+            {
+                if (callback.Syntax.Span.Contains(location.SourceSpan))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static IOperation? Argument(IOperation call, int ordinal)
+        {
+            var arguments = call switch
+            {
+                IInvocationOperation invocation => invocation.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => ImmutableArray<IArgumentOperation>.Empty,
+            };
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The start delegate of <c>new Thread(d)</c>, directly or through a local initialized with it.</summary>
+        private static IOperation? ThreadStartDelegate(IOperation? thread)
+        {
+            thread = FlowOperations.SkipConversions(thread);
+            if (thread is IObjectCreationOperation creation)
+            {
+                return Argument(creation, 0);
+            }
+
+            if (thread is ILocalReferenceOperation local && FlowOperations.EnclosingFunction(thread) is { } function)
+            {
+                foreach (var operation in FlowOperations.OwnOperations(function))
+                {
+                    if (operation is IVariableDeclaratorOperation declarator
+                        && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local)
+                        && FlowOperations.SkipConversions(declarator.Initializer?.Value) is IObjectCreationOperation initializer)
+                    {
+                        return Argument(initializer, 0);
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static Location NameLocation(IInvocationOperation invocation)
+            => invocation.Syntax is InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation();
+    }
+}
