@@ -1,0 +1,16 @@
+#if !NETCOREAPP3_0_OR_GREATER
+namespace System.Diagnostics.CodeAnalysis
+{
+    /// <summary>Polyfill for netstandard2.0: the return value is not null when the named parameter is not null.</summary>
+    [AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property | AttributeTargets.ReturnValue, AllowMultiple = true, Inherited = false)]
+    internal sealed class NotNullIfNotNullAttribute : Attribute
+    {
+        /// <summary>Creates the attribute.</summary>
+        /// <param name="parameterName">The parameter.</param>
+        public NotNullIfNotNullAttribute(string parameterName) => ParameterName = parameterName;
+
+        /// <summary>The parameter.</summary>
+        public string ParameterName { get; }
+    }
+}
+#endif

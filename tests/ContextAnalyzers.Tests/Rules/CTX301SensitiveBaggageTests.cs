@@ -1,0 +1,496 @@
+using ContextAnalyzers.CodeFixes.Rules;
+using ContextAnalyzers.Rules;
+using ContextAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX301SensitiveBaggageAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX301SensitiveBaggageCodeFix>;
+
+namespace ContextAnalyzers.Tests.Rules;
+
+/// <summary>CTX301 (sensitive key) and CTX302 (sensitive value): flagged shapes, silent look-alikes, fixes, bail-outs.</summary>
+public class CTX301SensitiveBaggageTests
+{
+    private static string Wrap(string body, string members = "") => $$"""
+        using System.Collections.Generic;
+        using System.Diagnostics;
+        using OpenTelemetry;
+
+        class User
+        {
+            public string Email { get; set; } = "";
+            public string Tier { get; set; } = "";
+            public string Region { get; set; } = "";
+            public string EmailTemplate { get; set; } = "";
+            public string PasswordQuestionId { get; set; } = "";
+        }
+
+        class C
+        {
+        {{members}}
+            void M(User user, string password, string tenantId, Activity activity)
+            {
+        {{body}}
+            }
+        }
+        """;
+
+    // ------------------------------------------------------------------ CTX301: keys
+
+    [Theory]
+    [InlineData("user.email")]
+    [InlineData("authToken")]
+    [InlineData("X-Api-Key")]
+    [InlineData("session_id")]
+    [InlineData("session.id")]
+    [InlineData("sessionKey")]
+    [InlineData("session_token")]
+    [InlineData("db.password")]
+    [InlineData("apikey")]
+    [InlineData("client_secret")]
+    [InlineData("Authorization")]
+    [InlineData("credit_card_number")]
+    [InlineData("user.dateOfBirth")]
+    [InlineData("customer.iban")]
+    [InlineData("passwordValue")]
+    [InlineData("ssn4")]
+    public async Task Sensitive_constant_key_is_flagged(string key)
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap($$"""        Baggage.SetBaggage({|CTX301:"{{key}}"|}, "v");"""));
+    }
+
+    [Theory]
+    [InlineData("tokenizer")]
+    [InlineData("passwordQuestionId")]
+    [InlineData("emailTemplate")]
+    [InlineData("tenant.id")]
+    [InlineData("correlation.id")]
+    [InlineData("session.resumed")]
+    [InlineData("session.count")]
+    [InlineData("region")]
+    [InlineData("ab.variant")]
+    [InlineData("request.priority")]
+    [InlineData("customer.tier")]
+    [InlineData("token.count")]
+    [InlineData("llm.max_tokens")]
+    [InlineData("timespan")]
+    [InlineData("cache.key")]
+    public async Task Look_alike_key_is_silent(string key)
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap($$"""        Baggage.SetBaggage("{{key}}", "v");"""));
+    }
+
+    [Fact]
+    public async Task Every_write_shape_is_checked()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap("""
+                    Baggage.SetBaggage({|CTX301:"password"|}, "v");
+                    Baggage.SetBaggage(name: {|CTX301:"password"|}, value: "v", baggage: Baggage.Current);
+                    var b = Baggage.Current.SetBaggage({|CTX301:"api_key"|}, "v");
+                    b = b.SetBaggage(new KeyValuePair<string, string?>({|CTX301:"user.email"|}, "v"), new KeyValuePair<string, string?>("region", "eu"));
+                    b = b.SetBaggage(new[] { KeyValuePair.Create<string, string?>({|CTX301:"user.phone"|}, "v") });
+                    Baggage.SetBaggage(new List<KeyValuePair<string, string?>> { new({|CTX301:"session_id"|}, "v") });
+                    Baggage.SetBaggage([new KeyValuePair<string, string?>({|CTX301:"otp"|}, "v")]);
+                    b = Baggage.Create(new Dictionary<string, string> { { {|CTX301:"cvv"|}, "1" }, { "region", "eu" } });
+                    b = Baggage.Create(new Dictionary<string, string> { [{|CTX301:"iban"|}] = "1" });
+                    activity.AddBaggage({|CTX301:"bearer"|}, "v");
+                    activity.SetBaggage({|CTX301:"cookie"|}, "v");
+                    Activity.Current?.AddBaggage({|CTX301:"secret"|}, "v");
+            """));
+    }
+
+    [Fact]
+    public async Task Constant_keys_of_every_form_are_checked()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(
+            """
+                    Baggage.SetBaggage({|CTX301:Key|}, "v");
+                    Baggage.SetBaggage({|CTX301:nameof(password)|}, "v");
+                    Baggage.SetBaggage({|CTX301:$"{Prefix}.email"|}, "v");
+            """,
+            """
+                const string Key = "user.password";
+                const string Prefix = "user";
+            """));
+    }
+
+    [Fact]
+    public async Task Message_names_the_key_and_the_matched_entry()
+    {
+        await Verify.VerifyAnalyzerAsync(
+            Wrap("""        Baggage.SetBaggage({|#0:"X-Api-Key"|}, "v");"""),
+            Verify.Diagnostic("CTX301").WithLocation(0).WithArguments("X-Api-Key", "api key").WithSeverity(DiagnosticSeverity.Warning));
+    }
+
+    // ------------------------------------------------------------------ CTX302: values
+
+    [Fact]
+    public async Task Sensitive_value_sources_are_flagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap("""
+                    Baggage.SetBaggage("user", {|CTX302:user.Email|});
+                    Baggage.SetBaggage("p", {|CTX302:password|});
+                    var token = "t";
+                    Baggage.SetBaggage("t", {|CTX302:token|});
+                    Baggage.SetBaggage("u", {|CTX302:$"id:{user.Email}"|});
+                    Baggage.SetBaggage("u", {|CTX302:user.Email.ToLowerInvariant()|});
+                    Baggage.SetBaggage("u", {|CTX302:"x" + password|});
+                    activity.AddBaggage("u", {|CTX302:user.Email|});
+            """));
+    }
+
+    [Fact]
+    public async Task Headers_claims_and_classified_members_are_flagged()
+    {
+        var source = """
+            using System.Net.Http;
+            using System.Linq;
+            using System.Security.Claims;
+            using Microsoft.Extensions.Compliance.Classification;
+            using OpenTelemetry;
+
+            namespace Microsoft.Extensions.Compliance.Classification
+            {
+                public abstract class DataClassificationAttribute : System.Attribute { }
+            }
+
+            sealed class PiiDataAttribute : DataClassificationAttribute { }
+
+            class Customer
+            {
+                [PiiData] public string Handle { get; set; } = "";
+                public string Tier { get; set; } = "";
+            }
+
+            class C
+            {
+                void M(HttpRequestMessage request, ClaimsPrincipal user, Customer customer, System.Collections.Specialized.NameValueCollection headers)
+                {
+                    Baggage.SetBaggage("auth", {|CTX302:request.Headers.GetValues("Authorization").First()|});
+                    Baggage.SetBaggage("auth", {|CTX302:headers["Cookie"]|});
+                    Baggage.SetBaggage("auth", {|CTX302:request.Headers.Authorization?.Parameter|});
+                    Baggage.SetBaggage("who", {|CTX302:user.FindFirst(ClaimTypes.Email)?.Value|});
+                    Baggage.SetBaggage("who", {|CTX302:user.FindFirst("phone_number")!.Value|});
+                    Baggage.SetBaggage("who", {|CTX302:user.Identity!.Name|});
+                    Baggage.SetBaggage("who", {|CTX302:customer.Handle|});
+                    Baggage.SetBaggage("tier", customer.Tier);
+                    Baggage.SetBaggage("role", user.FindFirst(ClaimTypes.Role)?.Value);
+                    Baggage.SetBaggage("accept", request.Headers.GetValues("Accept").First());
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Non_sensitive_values_and_pseudonyms_are_silent()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap("""
+                    Baggage.SetBaggage("tenant.id", tenantId);
+                    Baggage.SetBaggage("customer.tier", user.Tier);
+                    Baggage.SetBaggage("region", user.Region);
+                    Baggage.SetBaggage("template", user.EmailTemplate);
+                    Baggage.SetBaggage("question", user.PasswordQuestionId);
+                    Baggage.SetBaggage("user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email));
+                    Baggage.SetBaggage("user.email", ContextAnalyzers.Runtime.BaggagePolicy.Default.Hash(user.Email));
+                    Baggage.SetBaggage("length", password.Length.ToString());
+            """));
+    }
+
+    [Fact]
+    public async Task One_write_gets_one_diagnostic()
+    {
+        await Verify.VerifyAnalyzerAsync(
+            Wrap("""        Baggage.SetBaggage({|#0:"user.email"|}, user.Email);"""),
+            Verify.Diagnostic("CTX301").WithLocation(0));
+    }
+
+    [Fact]
+    public async Task Value_message_says_why()
+    {
+        await Verify.VerifyAnalyzerAsync(
+            Wrap("""        Baggage.SetBaggage("u", {|#0:user.Email|});"""),
+            Verify.Diagnostic("CTX302").WithLocation(0).WithArguments("'user.Email'", "'Email' matches the sensitive entry 'email'"));
+    }
+
+    // ------------------------------------------------------------------ options
+
+    [Fact]
+    public async Task Option_adds_words_without_replacing_the_defaults()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""
+                    Baggage.SetBaggage({|CTX301:"patient.id"|}, "v");
+                    Baggage.SetBaggage({|CTX301:"medicalRecord"|}, "v");
+                    Baggage.SetBaggage({|CTX301:"password"|}, "v");
+            """);
+        test.EditorConfig = "ctx_analyzers.sensitive_words = +patient id, medical record";
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Option_removes_a_default_word()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""
+                    Baggage.SetBaggage("shipping.address", "v");
+                    Baggage.SetBaggage({|CTX301:"user.email"|}, "v");
+            """);
+        test.EditorConfig = "ctx_analyzers.sensitive_words = +patient, -address";
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Option_allows_exact_keys_only()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""
+                    Baggage.SetBaggage("session.token.kind", "v");
+                    Baggage.SetBaggage("user.email", user.Email);
+                    Baggage.SetBaggage({|CTX301:"user.Email"|}, "v");
+            """);
+        test.EditorConfig = "ctx_analyzers.allowed_baggage_keys = user.email, session.token.kind";
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Options_apply_per_file_section()
+    {
+        var test = Verify.Create();
+        test.Sources.Add("""
+            class A { void M() { OpenTelemetry.Baggage.SetBaggage("patient", "v"); } }
+            """);
+        test.Sources.Add("""
+            class B { void M() { OpenTelemetry.Baggage.SetBaggage({|CTX301:"patient"|}, "v"); } }
+            """);
+        test.EditorConfig = "root = true\n[*.cs]\n\n[Test1.cs]\nctx_analyzers.sensitive_words = +patient\n";
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Invalid_option_is_reported_once_per_file_and_the_rest_applies()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""
+                    Baggage.{|#0:{|#1:SetBaggage|}|}({|CTX301:"patient"|}, "v");
+                    Baggage.SetBaggage({|CTX301:"password"|}, "v");
+                    Baggage.SetBaggage("shipping.address", "v");
+            """);
+        test.EditorConfig = "ctx_analyzers.sensitive_words = +patient, -nosuchword, +pass*word, -address\nctx_analyzers.allowed_baggage_keys = ok.key, bad key";
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(0).WithArguments(
+            CTX301SensitiveBaggageAnalyzer.SensitiveWordsOption,
+            "'-nosuchword' removes 'nosuchword', which is not a default sensitive entry (see docs/sensitive-words.md); '+pass*word' is not a word list (use '+word' to add, '-word' to remove; letters, digits, spaces, '.', '_' or '-' only)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(1).WithArguments(
+            CTX301SensitiveBaggageAnalyzer.AllowedKeysOption,
+            "'bad key' is not a baggage key (a W3C token: no spaces, quotes, '(),/:;<=>?@[\\]{}' or non-ASCII characters)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Invalid_option_in_a_file_without_baggage_is_not_reported()
+    {
+        var test = Verify.Create();
+        test.TestCode = "class C { void M() { } }";
+        test.EditorConfig = "ctx_analyzers.sensitive_words = +***";
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Severity_is_configurable()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""        Baggage.SetBaggage("password", "v");""");
+        test.EditorConfig = "dotnet_diagnostic.CTX301.severity = none";
+        await test.RunAsync();
+
+        test = Verify.Create();
+        test.TestCode = Wrap("""        Baggage.SetBaggage({|#0:"password"|}, "v");""");
+        test.EditorConfig = "dotnet_diagnostic.CTX301.severity = error";
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX301").WithLocation(0).WithSeverity(DiagnosticSeverity.Error));
+        await test.RunAsync();
+    }
+
+    // ------------------------------------------------------------------ fixes
+
+    [Fact]
+    public async Task Fix_pseudonym_wraps_the_value()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    // who is calling
+                    Baggage.SetBaggage({|CTX301:"user.email"|}, user.Email);
+                    Baggage.SetBaggage("user", {|CTX302:user.Email|});
+                    activity.AddBaggage({|CTX301:"password"|}, password);
+            """),
+            """
+            using System.Collections.Generic;
+            using System.Diagnostics;
+            using ContextAnalyzers.Runtime;
+            using OpenTelemetry;
+
+            class User
+            {
+                public string Email { get; set; } = "";
+                public string Tier { get; set; } = "";
+                public string Region { get; set; } = "";
+                public string EmailTemplate { get; set; } = "";
+                public string PasswordQuestionId { get; set; } = "";
+            }
+
+            class C
+            {
+
+                void M(User user, string password, string tenantId, Activity activity)
+                {
+                    // who is calling
+                    Baggage.SetBaggage("user.email", BaggagePolicy.Pseudonymize(user.Email));
+                    Baggage.SetBaggage("user", {|CTX302:user.Email|});
+                    activity.AddBaggage("password", BaggagePolicy.Pseudonymize(password));
+                }
+            }
+            """,
+            CTX301SensitiveBaggageCodeFix.KeyPseudonymizeKey);
+    }
+
+    [Fact]
+    public async Task Fixes_of_CTX302_pseudonym_tag_and_remove()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    Baggage.SetBaggage("user", {|CTX302:user.Email|});
+                    activity.AddBaggage("p", {|CTX302:password|});
+            """),
+            Wrap("""
+                    Baggage.SetBaggage("user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email));
+                    activity.AddBaggage("p", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(password));
+            """).Replace("using System.Diagnostics;\n", "using System.Diagnostics;\nusing ContextAnalyzers.Runtime;\n", StringComparison.Ordinal)
+                .Replace("ContextAnalyzers.Runtime.BaggagePolicy", "BaggagePolicy", StringComparison.Ordinal),
+            CTX301SensitiveBaggageCodeFix.ValuePseudonymizeKey);
+
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    Baggage.SetBaggage("user", {|CTX302:user.Email|});
+                    activity.AddBaggage("p", {|CTX302:password|});
+            """),
+            Wrap("""
+                    Activity.Current?.SetTag("user", user.Email);
+                    activity.SetTag("p", password);
+            """),
+            CTX301SensitiveBaggageCodeFix.ValueKeepLocalKey);
+
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    Baggage.SetBaggage("user", {|CTX302:user.Email|});
+                    var a = 1;
+                    activity.AddBaggage("p", {|CTX302:password|});
+            """),
+            Wrap("""
+                    var a = 1;
+            """),
+            CTX301SensitiveBaggageCodeFix.ValueRemoveKey);
+    }
+
+    [Fact]
+    public async Task Fix_pseudonym_in_a_dictionary_entry()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""        var b = Baggage.Create(new Dictionary<string, string> { { "user", {|CTX302:user.Email|} } });""");
+        test.FixedCode = Wrap("""        var b = Baggage.Create(new Dictionary<string, string> { { "user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email) } });""")
+            .Replace("using System.Diagnostics;\n", "using System.Diagnostics;\nusing ContextAnalyzers.Runtime;\n", StringComparison.Ordinal)
+            .Replace("ContextAnalyzers.Runtime.BaggagePolicy", "BaggagePolicy", StringComparison.Ordinal);
+        test.CodeActionEquivalenceKey = CTX301SensitiveBaggageCodeFix.ValuePseudonymizeKey;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_pseudonym_is_not_offered_without_the_runtime()
+    {
+        await Verify.VerifyNoCodeFixOfferedAsync(
+            Wrap("""        Baggage.SetBaggage({|CTX301:"user.email"|}, user.Email);""").Replace(", Activity activity", string.Empty, StringComparison.Ordinal),
+            CTX301SensitiveBaggageCodeFix.KeyPseudonymizeKey,
+            ReferenceSet.AllButRuntime);
+    }
+
+    [Fact]
+    public async Task Fix_keep_local_turns_statements_into_tags()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    Baggage.SetBaggage({|CTX301:"user.email"|}, user.Email); // trailing
+                    Baggage.SetBaggage(value: "v", name: {|CTX301:"user.email"|});
+                    activity.AddBaggage({|CTX301:"password"|}, password);
+                    Activity.Current?.SetBaggage({|CTX301:"password"|}, password);
+            """),
+            Wrap("""
+                    Activity.Current?.SetTag("user.email", user.Email); // trailing
+                    Activity.Current?.SetTag("user.email", "v");
+                    activity.SetTag("password", password);
+                    Activity.Current?.SetTag("password", password);
+            """),
+            CTX301SensitiveBaggageCodeFix.KeyKeepLocalKey);
+    }
+
+    [Fact]
+    public async Task Fix_keep_local_is_not_offered_where_the_result_is_used()
+    {
+        var test = Verify.Create();
+        test.TestCode = Wrap("""
+                    var b = Baggage.SetBaggage({|CTX301:"user.email"|}, "v");
+                    Baggage.SetBaggage({|CTX301:"user.email"|}, "v", b);
+            """);
+        test.NoFixOfferedKey = CTX301SensitiveBaggageCodeFix.KeyKeepLocalKey;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_remove_deletes_the_write_and_keeps_comments()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Wrap("""
+                    var a = 1;
+                    // the caller's mail
+                    Baggage.SetBaggage({|CTX301:"user.email"|}, user.Email);
+                    Baggage.SetBaggage("p", {|CTX302:password|});
+                    a++;
+            """),
+            Wrap("""
+                    var a = 1;
+                    // the caller's mail
+                    Baggage.SetBaggage("p", {|CTX302:password|});
+                    a++;
+            """),
+            CTX301SensitiveBaggageCodeFix.KeyRemoveKey);
+    }
+
+    // ------------------------------------------------------------------ bail-outs and robustness
+
+    [Fact]
+    public async Task Nothing_without_opentelemetry_or_diagnostics()
+    {
+        var test = Verify.Create();
+        test.TestCode = """
+            class Baggage { public static void SetBaggage(string k, string v) { } }
+            class C { void M(string password) { Baggage.SetBaggage("password", password); } }
+            """;
+        test.References = ReferenceSet.FrameworkOnly;
+        await test.RunAsync();
+
+        test = Verify.Create();
+        test.TestCode = """
+            class C { void M(string password) { System.Diagnostics.Activity.Current?.AddBaggage({|CTX301:"password"|}, password); } }
+            """;
+        test.References = ReferenceSet.DiagnosticSource;
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("class C { void M() { OpenTelemetry.Baggage.SetBaggage(\"password\", ); } }")]
+    [InlineData("class C { void M() { OpenTelemetry.Baggage.SetBaggage(\"password\" } }")]
+    [InlineData("class C { void M() { OpenTelemetry.Baggage.SetBaggage(; } }")]
+    [InlineData("class C { void M() { OpenTelemetry.Baggage.Create(new System.Collections.Generic.Dictionary<string, string> { { \"password\", } }); } }")]
+    [InlineData("class C { void M(System.Diagnostics.Activity a) { a.AddBaggage(x.Email, y.Password); } }")]
+    [InlineData("class C { void M() { OpenTelemetry.Baggage.SetBaggage([new(\"password\", ]); } }")]
+    [InlineData("class C { void M() { foreach (var h in ) OpenTelemetry.Baggage.SetBaggage(h.Key, h.Value); } }")]
+    public async Task Half_typed_code_does_not_crash(string source)
+    {
+        await CrashVerifier.AssertNoCrashAsync(source);
+    }
+}
