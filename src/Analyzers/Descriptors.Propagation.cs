@@ -1,0 +1,66 @@
+using Microsoft.CodeAnalysis;
+
+namespace ContextAnalyzers
+{
+    /// <summary>CTX4xx — propagation wiring: extracted contexts that go nowhere, propagators that drop baggage.</summary>
+    internal static partial class Descriptors
+    {
+        public static readonly DiagnosticDescriptor CTX401ExtractedContextDiscarded = Create(
+            DiagnosticIds.ExtractedContextDiscarded,
+            "Extracted context is discarded",
+            "The context returned by Extract is {0}",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            "TextMapPropagator.Extract only parses the carrier: the PropagationContext it returns does nothing until its ActivityContext parents the next activity and its Baggage becomes current. A result that is thrown away, or stored and never read, means the remote trace and baggage stop here.");
+
+        public static readonly DiagnosticDescriptor CTX402ActivityStartedWithoutExtractedParent = Create(
+            DiagnosticIds.ActivityStartedWithoutExtractedParent,
+            "Activity started without the extracted parent",
+            "{0} extracted into '{1}'",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            "The method extracts a remote context but starts its activity without that context's ActivityContext as parent (or link), so the activity joins whatever Activity.Current is, or starts a new trace; or it reads ambient baggage although the extracted baggage was never made current.");
+
+        public static readonly DiagnosticDescriptor CTX403ExtractIgnoresCarrier = Create(
+            DiagnosticIds.ExtractIgnoresCarrier,
+            "Extract ignores the carrier",
+            "Extract returns this context unchanged when it is already valid, without reading the carrier; pass 'default'",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            "TraceContextPropagator.Extract returns its first argument unchanged when that context already has a valid ActivityContext, and BaggagePropagator does the same when it carries baggage: the carrier's traceparent and baggage are never read. Pass 'default' so the carrier decides.");
+
+        public static readonly DiagnosticDescriptor CTX404BaggagePropagatorMissing = Create(
+            DiagnosticIds.BaggagePropagatorMissing,
+            "Baggage propagator is missing",
+            "This propagator has no BaggagePropagator, but {0}",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            "A bare TraceContextPropagator, or a CompositeTextMapPropagator without a BaggagePropagator, neither writes nor reads the W3C 'baggage' header: baggage set in this process never reaches the next one. Reported on the construction when the code uses that propagator with baggage, or, for the default propagator, when the compilation writes baggage. Computed at the end of the compilation: it shows in builds and full-solution analysis.",
+            true,
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor CTX405DefaultPropagatorCached = Create(
+            DiagnosticIds.DefaultPropagatorCached,
+            "Default propagator cached before the SDK starts",
+            "'{0}' caches Propagators.DefaultTextMapPropagator, which is a no-op propagator until the OpenTelemetry SDK initialises; read it at call time",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Info,
+            "Propagators.DefaultTextMapPropagator is a no-op until the SDK's Sdk type initialises, then TraceContext + Baggage. A static field or static initializer that reads it may run first and keep the no-op forever: nothing is injected or extracted.");
+
+        public static readonly DiagnosticDescriptor CTX406DefaultParentIsNotRoot = Create(
+            DiagnosticIds.DefaultParentIsNotRoot,
+            "'parentContext: default' does not start a root",
+            "A default parentContext makes Activity.Current the parent, not a new root; clear Activity.Current around the start to begin a new trace",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            "ActivitySource.StartActivity treats a default ActivityContext as 'no explicit parent' and parents the activity on Activity.Current. Passing 'default' explicitly reads as 'start a root' but is not: the activity joins the current trace.");
+
+        public static readonly DiagnosticDescriptor CTX407InjectingEmptyContext = Create(
+            DiagnosticIds.InjectingEmptyContext,
+            "Injecting an empty context",
+            "Inject is given a default ActivityContext, so no traceparent is written; inject the current activity's context",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            "TextMapPropagator.Inject writes no traceparent when the ActivityContext is default: the receiver starts a new trace. Inject the current activity's context (and the current baggage).");
+    }
+}

@@ -1,0 +1,158 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace ContextAnalyzers
+{
+    /// <summary>
+    /// CTX406: <c>using var a = source.StartActivity(name, kind, parentContext: default);</c> becomes
+    /// <c>using var aRoot = RootActivityScope.Start(source, name, kind); var a = aRoot.Activity;</c>: a true root,
+    /// current while the scope is open, the previous activity restored on dispose. Offered only for <c>using</c>
+    /// declarations (the scope must be disposed) and only when ContextAnalyzers.Runtime is referenced.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CTX406DefaultParentIsNotRootCodeFix))]
+    [Shared]
+    public sealed class CTX406DefaultParentIsNotRootCodeFix : CodeFixProvider
+    {
+        public const string StartLinkedRootKey = "CTX406.StartLinkedRoot";
+        public const string StartRootKey = "CTX406.StartRoot";
+
+        private const string RootScopeMetadataName = "ContextAnalyzers.Runtime.RootActivityScope";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.DefaultParentIsNotRoot);
+
+        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null || model.Compilation.GetTypeByMetadataName(RootScopeMetadataName) is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                var statement = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>();
+                if (statement is null || Rewrite(statement, model, linkToPrevious: true, context.CancellationToken) is null)
+                {
+                    continue;
+                }
+
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Start a new trace linked to the current activity",
+                        ct => ApplyAsync(context.Document, root, statement, model, true, ct),
+                        StartLinkedRootKey),
+                    diagnostic);
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Start a new trace",
+                        ct => ApplyAsync(context.Document, root, statement, model, false, ct),
+                        StartRootKey),
+                    diagnostic);
+            }
+        }
+
+        private static Task<Document> ApplyAsync(Document document, SyntaxNode root, LocalDeclarationStatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
+        {
+            var replacement = Rewrite(statement, model, linkToPrevious, cancellationToken);
+            return Task.FromResult(replacement is null ? document : document.WithSyntaxRoot(root.ReplaceNode(statement, (IEnumerable<SyntaxNode>)replacement)));
+        }
+
+        private static IEnumerable<StatementSyntax>? Rewrite(LocalDeclarationStatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
+        {
+            if (statement.UsingKeyword.IsKind(SyntaxKind.None)
+                || statement.Declaration.Variables.Count != 1
+                || statement.Declaration.Variables[0].Initializer?.Value is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation
+                || statement.Parent is not BlockSyntax
+                || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation { TargetMethod.Name: "StartActivity" } operation)
+            {
+                return null;
+            }
+
+            var arguments = new List<ArgumentSyntax> { SyntaxFactory.Argument(access.Expression.WithoutTrivia()) };
+            var nameArgument = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "name");
+            if (nameArgument is null || nameArgument.IsImplicit || nameArgument.Syntax is not ArgumentSyntax nameSyntax)
+            {
+                return null;
+            }
+
+            arguments.Add(SyntaxFactory.Argument(nameSyntax.Expression.WithoutTrivia()));
+            var kindArgument = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "kind");
+            if (kindArgument is not null && !kindArgument.IsImplicit && kindArgument.Syntax is ArgumentSyntax kindSyntax)
+            {
+                arguments.Add(SyntaxFactory.Argument(kindSyntax.Expression.WithoutTrivia()));
+            }
+
+            if (!linkToPrevious)
+            {
+                arguments.Add(SyntaxFactory.Argument(SyntaxFactory.NameColon("linkToPrevious"), default, SyntaxFactory.LiteralExpression(SyntaxKind.FalseLiteralExpression)));
+            }
+
+            foreach (var argument in operation.Arguments)
+            {
+                var parameter = argument.Parameter?.Name;
+                if (argument.IsImplicit || parameter is "name" or "kind" or "parentContext")
+                {
+                    continue;
+                }
+
+                if (parameter is not ("tags" or "links" or "startTime") || argument.Syntax is not ArgumentSyntax other)
+                {
+                    return null;
+                }
+
+                arguments.Add(SyntaxFactory.Argument(SyntaxFactory.NameColon(parameter), default, other.Expression.WithoutTrivia()));
+            }
+
+            var variable = statement.Declaration.Variables[0];
+            var scopeName = UniqueName(model, statement.SpanStart, variable.Identifier.ValueText + "Root");
+            var start = SyntaxFactory.InvocationExpression(
+                SyntaxFactory.MemberAccessExpression(
+                    SyntaxKind.SimpleMemberAccessExpression,
+                    SyntaxFactory.ParseTypeName("global::" + RootScopeMetadataName).WithAdditionalAnnotations(Simplifier.Annotation),
+                    SyntaxFactory.IdentifierName("Start")),
+                SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
+            var scopeStatement = statement
+                .WithDeclaration(statement.Declaration
+                    .WithType(SyntaxFactory.IdentifierName("var").WithTriviaFrom(statement.Declaration.Type))
+                    .WithVariables(SyntaxFactory.SingletonSeparatedList(variable
+                        .WithIdentifier(SyntaxFactory.Identifier(scopeName).WithTriviaFrom(variable.Identifier))
+                        .WithInitializer(variable.Initializer!.WithValue(start)))))
+                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            var activityStatement = SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(
+                        statement.Declaration.Type.WithoutTrivia(),
+                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(variable.Identifier.WithoutTrivia())
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(scopeName + ".Activity"))))))
+                .WithTrailingTrivia(statement.GetTrailingTrivia())
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            return new StatementSyntax[] { scopeStatement, activityStatement };
+        }
+
+        private static string UniqueName(SemanticModel model, int position, string name)
+        {
+            var candidate = name;
+            for (var i = 2; model.LookupSymbols(position, name: candidate).Length > 0; i++)
+            {
+                candidate = name + i;
+            }
+
+            return candidate;
+        }
+    }
+}

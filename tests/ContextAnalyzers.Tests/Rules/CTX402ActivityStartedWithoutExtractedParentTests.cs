@@ -1,0 +1,189 @@
+using ContextAnalyzers.Tests.Verification;
+using static ContextAnalyzers.Tests.Rules.CTX401ExtractedContextDiscardedTests;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.CTX401ExtractedContextDiscardedAnalyzer, ContextAnalyzers.CTX402ActivityStartedWithoutExtractedParentCodeFix>;
+
+namespace ContextAnalyzers.Tests.Rules;
+
+public class CTX402ActivityStartedWithoutExtractedParentTests
+{
+    private const string Key = CTX402ActivityStartedWithoutExtractedParentCodeFix.PassParentKey;
+
+    [Fact]
+    public async Task Start_without_parent_is_flagged_and_fixed()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = context.Baggage;
+                    using var activity = {|#0:Source.StartActivity("process", ActivityKind.Consumer)|};
+            """),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = context.Baggage;
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, context.ActivityContext);
+            """),
+            Key,
+            Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("The activity is started without the parent context", "context"));
+    }
+
+    [Fact]
+    public async Task Unused_context_with_a_start_is_reported_once_at_the_start()
+    {
+        // Neither part is read: CTX402 (with its fix) rather than CTX401 on the Extract as well.
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = {|CTX402:Source.StartActivity("process")|};
+            """),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("process", ActivityKind.Internal, context.ActivityContext);
+            """),
+            Key);
+    }
+
+    [Fact]
+    public async Task Explicit_default_parent_is_replaced()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = {|CTX402:Source.StartActivity("process", ActivityKind.Consumer, parentContext: default)|};
+                    using var created = Source.CreateActivity("create", ActivityKind.Consumer, default(ActivityContext));
+            """),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, parentContext: context.ActivityContext);
+                    using var created = Source.CreateActivity("create", ActivityKind.Consumer, default(ActivityContext));
+            """),
+            Key);
+    }
+
+    [Fact]
+    public async Task Named_arguments_get_a_named_parent()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = {|CTX402:Source.StartActivity(name: "process")|};
+            """),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("process", ActivityKind.Internal, context.ActivityContext);
+            """),
+            Key);
+    }
+
+    [Fact]
+    public async Task Caller_member_name_overload_gets_the_parent_positionally()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = {|CTX402:Source.StartActivity(ActivityKind.Consumer)|};
+            """),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity(ActivityKind.Consumer, context.ActivityContext);
+            """),
+            Key);
+    }
+
+    [Fact]
+    public async Task Tracer_span_gets_a_span_context_parent()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var span = {|CTX402:Tracer.StartActiveSpan("process", OpenTelemetry.Trace.SpanKind.Consumer)|};
+            """, "    static readonly OpenTelemetry.Trace.Tracer Tracer = OpenTelemetry.Trace.TracerProvider.Default.GetTracer(\"Shop\");"),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var span = Tracer.StartActiveSpan("process", OpenTelemetry.Trace.SpanKind.Consumer, new OpenTelemetry.Trace.SpanContext(context.ActivityContext));
+            """, "    static readonly OpenTelemetry.Trace.Tracer Tracer = OpenTelemetry.Trace.TracerProvider.Default.GetTracer(\"Shop\");"),
+            Key);
+    }
+
+    [Fact]
+    public async Task Ambient_baggage_read_without_attaching_is_flagged_without_a_fix()
+    {
+        var test = Verify.Create();
+        test.TestCode = Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, context.ActivityContext);
+                    var tenant = {|#0:Baggage.GetBaggage("tenant")|};
+                    Propagator.Inject(new PropagationContext(activity?.Context ?? default, Baggage.Current), headers, (c, k, v) => c[k] = v);
+            """);
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("Ambient baggage is read here without making current the baggage", "context"));
+        test.NoFixOfferedKey = Key;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Silent_when_baggage_is_attached_or_passed_explicitly()
+    {
+        await Verify.VerifyAnalyzerAsync(Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = context.Baggage;
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, context.ActivityContext);
+                    var tenant = Baggage.GetBaggage("tenant");
+                    var explicitly = Baggage.GetBaggage("tenant", context.Baggage);
+            """));
+    }
+
+    [Fact]
+    public async Task Silent_for_starts_before_the_extract_with_a_parent_id_or_in_a_nested_lambda()
+    {
+        await Verify.VerifyAnalyzerAsync(Consumer("""
+                    using var receive = Source.StartActivity("receive", ActivityKind.Consumer);
+                    var context = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = context.Baggage;
+                    using var linked = Source.StartActivity("process", ActivityKind.Consumer, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+                    Action later = () => Source.StartActivity("later")?.Dispose();
+                    later();
+            """));
+    }
+
+    [Fact]
+    public async Task No_fix_when_the_local_is_out_of_scope()
+    {
+        var test = Verify.Create();
+        test.TestCode = Consumer("""
+                    if (headers.Count > 0)
+                    {
+                        var context = Propagator.Extract(default, headers, Get);
+                        Baggage.Current = context.Baggage;
+                    }
+                    using var activity = {|CTX402:Source.StartActivity("process", ActivityKind.Consumer)|};
+            """);
+        test.NoFixOfferedKey = Key;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_all_fixes_every_method()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = {|CTX402:Source.StartActivity("process", ActivityKind.Consumer)|};
+            """, """
+                void Other(Dictionary<string, string> headers)
+                {
+                    var incoming = Propagator.Extract(default, headers, Get);
+                    using var activity = {|CTX402:Source.StartActivity("other", ActivityKind.Consumer)|};
+                }
+            """),
+            Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, context.ActivityContext);
+            """, """
+                void Other(Dictionary<string, string> headers)
+                {
+                    var incoming = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("other", ActivityKind.Consumer, incoming.ActivityContext);
+                }
+            """),
+            Key);
+    }
+}

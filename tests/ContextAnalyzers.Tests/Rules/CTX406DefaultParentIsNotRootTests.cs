@@ -1,0 +1,107 @@
+using ContextAnalyzers.Tests.Verification;
+using static ContextAnalyzers.Tests.Rules.CTX401ExtractedContextDiscardedTests;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.CTX406DefaultParentIsNotRootAnalyzer, ContextAnalyzers.CTX406DefaultParentIsNotRootCodeFix>;
+
+namespace ContextAnalyzers.Tests.Rules;
+
+public class CTX406DefaultParentIsNotRootTests
+{
+    private static string Job(string body) => Header + $$"""
+        class Job
+        {
+            static readonly ActivitySource Source = new("Shop");
+            void Run(int batch)
+            {
+        {{body}}
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task Named_default_parent_is_rewritten_to_a_linked_root()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Job("""
+                    // One trace per batch.
+                    using var activity = Source.StartActivity("export", ActivityKind.Internal, {|CTX406:parentContext: default|});
+                    activity?.SetTag("batch", batch);
+            """),
+            Job("""
+                    // One trace per batch.
+                    using var activityRoot = ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                    var activity = activityRoot.Activity;
+                    activity?.SetTag("batch", batch);
+            """),
+            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
+    }
+
+    [Fact]
+    public async Task Default_of_the_type_with_tags_is_rewritten_to_an_unlinked_root()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Job("""
+                    using Activity? activity = Source.StartActivity("export", ActivityKind.Consumer, {|CTX406:default(ActivityContext)|}, tags: new[] { new KeyValuePair<string, object?>("batch", batch) });
+            """).Replace("using System;", "using System;\nusing ContextAnalyzers.Runtime;", StringComparison.Ordinal),
+            Job("""
+                    using var activityRoot = RootActivityScope.Start(Source, "export", ActivityKind.Consumer, linkToPrevious: false, tags: new[] { new KeyValuePair<string, object?>("batch", batch) });
+                    Activity? activity = activityRoot.Activity;
+            """).Replace("using System;", "using System;\nusing ContextAnalyzers.Runtime;", StringComparison.Ordinal),
+            CTX406DefaultParentIsNotRootCodeFix.StartRootKey);
+    }
+
+    [Fact]
+    public async Task Create_activity_and_non_using_starts_are_flagged_without_a_fix()
+    {
+        var test = Verify.Create();
+        test.TestCode = Job("""
+                    var started = Source.StartActivity("export", ActivityKind.Internal, {|CTX406:parentContext: new ActivityContext()|});
+                    started?.Stop();
+                    using var created = Source.CreateActivity("export", ActivityKind.Internal, {|CTX406:default(ActivityContext)|});
+            """);
+        test.NoFixOfferedKey = CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task No_runtime_no_fix()
+    {
+        await Verify.VerifyNoCodeFixOfferedAsync(
+            Job("""
+                    using var activity = Source.StartActivity("export", ActivityKind.Internal, {|CTX406:parentContext: default|});
+            """),
+            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey,
+            ReferenceSet.AllButRuntime);
+    }
+
+    [Fact]
+    public async Task Silent_look_alikes()
+    {
+        await Verify.VerifyAnalyzerAsync(Job("""
+                    // A name or a comment is not enough: no explicit default, no diagnostic.
+                    using var root = Source.StartActivity("new-root-export", ActivityKind.Internal);
+                    using var parented = Source.StartActivity("child", ActivityKind.Internal, root?.Context ?? default);
+                    var previous = Activity.Current;
+                    Activity.Current = null;
+                    using var managed = Source.StartActivity("managed", ActivityKind.Internal, parentContext: default);
+                    Activity.Current = previous;
+            """));
+    }
+
+    [Fact]
+    public async Task Silent_when_the_method_extracts_a_remote_context()
+    {
+        await Verify.VerifyAnalyzerAsync(Consumer("""
+                    var context = Propagator.Extract(default, headers, Get);
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, parentContext: default);
+            """));
+    }
+
+    [Fact]
+    public async Task Bails_out_without_diagnostic_source()
+    {
+        var test = Verify.Create();
+        test.TestCode = "class C { void M() { } }";
+        test.References = ReferenceSet.FrameworkOnly;
+        await test.RunAsync();
+    }
+}
