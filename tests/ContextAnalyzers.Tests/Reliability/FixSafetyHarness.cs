@@ -212,16 +212,43 @@ internal sealed class FixSafetyHarness
         }
 
         FixAllsApplied++;
-        var compilation = (await fixedProject.GetCompilationAsync(cancellationToken))!;
-        var errors = CorpusAnalysis.Errors(compilation);
-        if (errors.Count > 0)
+        if (!ChangedDocuments(project, fixedProject).Any())
         {
-            Failures.Add($"{what}: the fixed code does not compile:\n  " + string.Join("\n  ", errors.Take(5).Select(CorpusAnalysis.Describe)));
+            Failures.Add($"{what}: Fix All changed nothing");
             return;
         }
 
+        var compilation = (await fixedProject.GetCompilationAsync(cancellationToken))!;
         AnalyzerFailures.SetInput(what);
-        var after = await CorpusAnalysis.AnalyzeAsync(compilation, AnalyzerFailures, what, cancellationToken, analyzers);
+        List<Diagnostic> errors;
+        ImmutableArray<Diagnostic> after;
+        if (scope == FixAllScope.Project)
+        {
+            errors = CorpusAnalysis.Errors(compilation).ToList();
+            after = errors.Count > 0 ? ImmutableArray<Diagnostic>.Empty : await CorpusAnalysis.AnalyzeAsync(compilation, AnalyzerFailures, what, cancellationToken, analyzers);
+        }
+        else
+        {
+            // Document scope: the changed documents are compiled and analyzed (plus every declaration of the project).
+            errors = compilation.GetDeclarationDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            var builder = ImmutableArray.CreateBuilder<Diagnostic>();
+            var withAnalyzers = CorpusAnalysis.WithAnalyzers(compilation, AnalyzerFailures, analyzers);
+            foreach (var id in ChangedDocuments(project, fixedProject))
+            {
+                var tree = (await fixedProject.GetDocument(id)!.GetSyntaxTreeAsync(cancellationToken))!;
+                errors.AddRange(compilation.GetSemanticModel(tree).GetDiagnostics(cancellationToken: cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error));
+                builder.AddRange(await CorpusAnalysis.AnalyzeTreeAsync(withAnalyzers, tree, AnalyzerFailures, what, cancellationToken));
+            }
+
+            after = builder.ToImmutable();
+        }
+
+        if (errors.Count > 0)
+        {
+            Failures.Add($"{what}: the fixed code does not compile:\n  " + string.Join("\n  ", errors.Distinct().Take(5).Select(CorpusAnalysis.Describe)));
+            return;
+        }
+
         foreach (var id in targets.Select(t => t.Id).Distinct())
         {
             var trees = scope == FixAllScope.Project ? null : new[] { first.Location.SourceTree!.FilePath };

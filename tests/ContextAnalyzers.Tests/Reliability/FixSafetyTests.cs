@@ -28,7 +28,7 @@ public sealed class FixSafetyTests
     [Fact]
     public async Task Every_fix_on_the_generated_corpus_compiles_and_removes_its_diagnostic()
     {
-        var corpus = CorpusGenerator.Generate(CorpusOptions.Small(CorpusAnalysis.Large ? 200 : 60));
+        var corpus = CorpusGenerator.Generate(CorpusOptions.Small(CorpusAnalysis.Large ? 200 : 50));
         var project = FixSafetyHarness.CreateProject(corpus.Select(f => (f.Path, f.Text)), ReferenceSet.All);
         var compileErrors = CorpusAnalysis.Errors((await project.GetCompilationAsync())!);
         Assert.True(compileErrors.Count == 0, "the corpus must compile before any fix:\n" + string.Join("\n", compileErrors.Take(10).Select(CorpusAnalysis.Describe)));
@@ -41,7 +41,7 @@ public sealed class FixSafetyTests
         var watch = Stopwatch.StartNew();
         var harness = new FixSafetyHarness(Catalog.Analyzers, Catalog.CodeFixes)
         {
-            MaxDiagnosticsPerId = CorpusAnalysis.Large ? null : 2,
+            MaxDiagnosticsPerId = CorpusAnalysis.Large ? null : 1,
             FixAllInProject = CorpusAnalysis.Large,
         };
         await harness.RunAsync(project);
