@@ -20,7 +20,8 @@ namespace ContextAnalyzers.Benchmarks;
 [Config(typeof(Config))]
 public class RuntimeHelperBenchmarks
 {
-    private static readonly ActivitySource Source = new("ContextAnalyzers.Benchmarks");
+    private const string SourceName = "ContextAnalyzers.Benchmarks";
+    private static readonly ActivitySource Source = new(SourceName);
     private static readonly TextMapPropagator Propagator = new CompositeTextMapPropagator(new TextMapPropagator[] { new TraceContextPropagator(), new BaggagePropagator() });
     private static readonly Action<Dictionary<string, string>, string, string> Setter = static (c, k, v) => c[k] = v;
     private static readonly Func<Dictionary<string, string>, string, IEnumerable<string>> Getter = static (c, k) => c.TryGetValue(k, out var v) ? new[] { v } : Array.Empty<string>();
@@ -39,7 +40,7 @@ public class RuntimeHelperBenchmarks
     {
         listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == Source.Name,
+            ShouldListenTo = s => s.Name == SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(listener);

@@ -38,6 +38,9 @@ internal sealed class FixSafetyHarness
 
     public List<string> Failures { get; } = new();
 
+    /// <summary>IDs only a whole-compilation analysis reports (compilation-end diagnostics): re-checked on the whole compilation.</summary>
+    public HashSet<string> WholeCompilationIds { get; } = new(StringComparer.Ordinal);
+
     public int SingleFixesApplied { get; private set; }
 
     public int FixAllsApplied { get; private set; }
@@ -85,6 +88,15 @@ internal sealed class FixSafetyHarness
 
         var diagnostics = await AnalyzeProjectAsync(project, cancellationToken);
         DiagnosticsSeen = diagnostics.Length;
+        var withAnalyzersBefore = CorpusAnalysis.WithAnalyzers(compilation, AnalyzerFailures, analyzers);
+        foreach (var group in diagnostics.Where(d => d.Location.IsInSource).GroupBy(d => d.Location.SourceTree!))
+        {
+            var perTree = await CorpusAnalysis.AnalyzeTreeAsync(withAnalyzersBefore, group.Key, AnalyzerFailures, group.Key.FilePath, cancellationToken);
+            foreach (var id in group.Select(d => d.Id).Distinct().Where(id => perTree.Count(d => d.Id == id) < group.Count(d => d.Id == id)))
+            {
+                WholeCompilationIds.Add(id);
+            }
+        }
         foreach (var fixer in fixers)
         {
             var fixable = diagnostics.Where(d => d.Location.IsInSource && fixer.FixableDiagnosticIds.Contains(d.Id)).ToList();
@@ -169,7 +181,9 @@ internal sealed class FixSafetyHarness
         // Re-run the analyzers on the fixed document: the diagnostic must not come back at the place that was fixed.
         var newTree = (await newDocument.GetSyntaxTreeAsync(cancellationToken))!;
         AnalyzerFailures.SetInput(what);
-        var after = await CorpusAnalysis.AnalyzeTreeAsync(CorpusAnalysis.WithAnalyzers(compilation, AnalyzerFailures, analyzers), newTree, AnalyzerFailures, what, cancellationToken);
+        var after = WholeCompilationIds.Contains(diagnostic.Id)
+            ? (await CorpusAnalysis.AnalyzeAsync(compilation, AnalyzerFailures, what, cancellationToken, analyzers)).Where(d => d.Location.SourceTree == newTree).ToImmutableArray()
+            : await CorpusAnalysis.AnalyzeTreeAsync(CorpusAnalysis.WithAnalyzers(compilation, AnalyzerFailures, analyzers), newTree, AnalyzerFailures, what, cancellationToken);
         var (oldRegion, newRegion) = Regions(oldText, newText, diagnostic.Location.SourceSpan);
         var othersBefore = before.Count(d => d.Id == diagnostic.Id && d != diagnostic && d.Location.SourceTree == diagnostic.Location.SourceTree && d.Location.SourceSpan.IntersectsWith(oldRegion));
         var sameAfter = after.Where(d => d.Id == diagnostic.Id && d.Location.SourceSpan.IntersectsWith(newRegion)).ToList();
@@ -195,7 +209,7 @@ internal sealed class FixSafetyHarness
         Project fixedProject;
         try
         {
-            var context = new FixAllContext(document, fixer, scope, key, fixer.FixableDiagnosticIds, new DiagnosticProvider(this), cancellationToken);
+            var context = new FixAllContext(document, fixer, scope, key, fixer.FixableDiagnosticIds, new DiagnosticProvider(this, fixer.FixableDiagnosticIds.Any(WholeCompilationIds.Contains)), cancellationToken);
             var action = await provider.GetFixAsync(context);
             if (action is null)
             {
@@ -233,11 +247,14 @@ internal sealed class FixSafetyHarness
             errors = compilation.GetDeclarationDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             var builder = ImmutableArray.CreateBuilder<Diagnostic>();
             var withAnalyzers = CorpusAnalysis.WithAnalyzers(compilation, AnalyzerFailures, analyzers);
+            var whole = targets.Any(t => WholeCompilationIds.Contains(t.Id))
+                ? await CorpusAnalysis.AnalyzeAsync(compilation, AnalyzerFailures, what, cancellationToken, analyzers)
+                : (ImmutableArray<Diagnostic>?)null;
             foreach (var id in ChangedDocuments(project, fixedProject))
             {
                 var tree = (await fixedProject.GetDocument(id)!.GetSyntaxTreeAsync(cancellationToken))!;
                 errors.AddRange(compilation.GetSemanticModel(tree).GetDiagnostics(cancellationToken: cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error));
-                builder.AddRange(await CorpusAnalysis.AnalyzeTreeAsync(withAnalyzers, tree, AnalyzerFailures, what, cancellationToken));
+                builder.AddRange(whole is { } all ? all.Where(d => d.Location.SourceTree == tree) : await CorpusAnalysis.AnalyzeTreeAsync(withAnalyzers, tree, AnalyzerFailures, what, cancellationToken));
             }
 
             after = builder.ToImmutable();
@@ -352,8 +369,13 @@ internal sealed class FixSafetyHarness
     private sealed class DiagnosticProvider : FixAllContext.DiagnosticProvider
     {
         private readonly FixSafetyHarness harness;
+        private readonly bool whole;
 
-        public DiagnosticProvider(FixSafetyHarness harness) => this.harness = harness;
+        public DiagnosticProvider(FixSafetyHarness harness, bool whole)
+        {
+            this.harness = harness;
+            this.whole = whole;
+        }
 
         public override async Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken)
             => await harness.AnalyzeProjectAsync(project, cancellationToken);
@@ -362,6 +384,12 @@ internal sealed class FixSafetyHarness
         {
             var compilation = (await document.Project.GetCompilationAsync(cancellationToken))!;
             var tree = (await document.GetSyntaxTreeAsync(cancellationToken))!;
+            if (whole)
+            {
+                // Compilation-end diagnostics exist only in a whole-compilation analysis (as in the IDE's full analysis).
+                return (await harness.AnalyzeProjectAsync(document.Project, cancellationToken)).Where(d => d.Location.SourceTree == tree);
+            }
+
             return await CorpusAnalysis.AnalyzeTreeAsync(CorpusAnalysis.WithAnalyzers(compilation, harness.AnalyzerFailures, harness.analyzers), tree, harness.AnalyzerFailures, document.Name, cancellationToken);
         }
 
