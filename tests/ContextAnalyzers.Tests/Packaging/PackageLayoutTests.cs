@@ -93,7 +93,7 @@ public class PackageLayoutTests : IClassFixture<PackagesFixture>
         Assert.False(string.IsNullOrWhiteSpace(Meta(nuspec, "tags")));
         Assert.StartsWith("https://", Meta(nuspec, "projectUrl"), StringComparison.Ordinal);
         Assert.Contains("Rule ID", Meta(nuspec, "releaseNotes"), StringComparison.Ordinal);
-        Assert.Empty(nuspec.Descendants().Where(e => e.Name.LocalName == "dependency"));
+        Assert.DoesNotContain(nuspec.Descendants(), e => e.Name.LocalName == "dependency");
     }
 
     [Fact]
