@@ -72,7 +72,8 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var analysis = new Analysis(types, start.Compilation);
-                start.RegisterOperationAction(analysis.AnalyzeInvocation, OperationKind.Invocation);
+                // Every write the rules read names SetBaggage, AddBaggage or Create: other bodies get no callback per call.
+                NameIndex.RegisterWhereNamed(start, Names.SetBaggage | Names.AddBaggage | Names.Create, analysis.AnalyzeInvocation, OperationKind.Invocation);
                 start.RegisterSyntaxTreeAction(analysis.ReportInvalidOptions);
             });
         }
@@ -162,6 +163,12 @@ namespace ContextAnalyzers.Rules
 
             private BaggageOptions GetOptions(AnalyzerOptions options, SyntaxTree tree)
             {
+                // TryGetValue first: no closure allocated per write once the tree's options are known.
+                if (byTree.TryGetValue(tree, out var cached))
+                {
+                    return cached;
+                }
+
                 return byTree.GetOrAdd(tree, t =>
                 {
                     var config = options.AnalyzerConfigOptionsProvider.GetOptions(t);
