@@ -4,8 +4,6 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 
@@ -41,15 +39,12 @@ namespace ContextAnalyzers
         TraceContextPropagator = 1UL << 22,
         CompositeTextMapPropagator = 1UL << 23,
 
-        /// <summary>A target-typed <c>new(...)</c>: the created type is not named at the creation.</summary>
-        ImplicitNew = 1UL << 24,
-
         /// <summary>The names an activity or span is ended with.</summary>
         EndNames = Stop | Dispose | End,
     }
 
     /// <summary>
-    /// A per-syntax-tree index of the identifiers in <see cref="Names"/>, built by one token scan (no binding) and shared
+    /// A per-syntax-tree index of the identifiers in <see cref="Names"/>, built by one scan of its text (no binding, no syntax walk) and shared
     /// by every analyzer of the package through a weak cache. Rules use it in an operation block start action to register
     /// their operation actions only for the bodies that name a method or property they match: code that never names
     /// <c>StartActivity</c> (or <c>Extract</c>, <c>SetBaggage</c>, ...) costs one lookup per body and no callback per call.
@@ -60,6 +55,7 @@ namespace ContextAnalyzers
     {
         private static readonly ConditionalWeakTable<SyntaxTree, NameIndex> Cache = new ConditionalWeakTable<SyntaxTree, NameIndex>();
         private static readonly NameIndex Empty = new NameIndex(Array.Empty<int>(), Array.Empty<Names>(), Names.None);
+        private static readonly NameIndex Everything = new NameIndex(Array.Empty<int>(), Array.Empty<Names>(), (Names)ulong.MaxValue);
 
         private readonly int[] positions;
         private readonly Names[] names;
@@ -80,16 +76,16 @@ namespace ContextAnalyzers
                 return index;
             }
 
-            index = Build(tree.GetRoot(cancellationToken));
+            index = Build(tree, cancellationToken);
             return Cache.GetValue(tree, _ => index);
         }
 
         /// <summary>The names found in <paramref name="span"/>.</summary>
         public Names In(TextSpan span)
         {
-            if (all == Names.None)
+            if (all == Names.None || positions.Length == 0)
             {
-                return Names.None;
+                return all;
             }
 
             var i = Array.BinarySearch(positions, span.Start);
@@ -139,27 +135,42 @@ namespace ContextAnalyzers
             });
         }
 
-        private static NameIndex Build(SyntaxNode root)
+        /// <summary>
+        /// One pass over the characters of the file (cheaper than walking its tokens: no red node is created and nothing
+        /// is allocated but the result). Every maximal identifier-like run of characters is classified, including those
+        /// in comments, strings and inactive regions: a superset of the identifiers, which is what a prefilter needs.
+        /// A file with a Unicode escape (<c>\u0053tart</c> spells an identifier without its letters) matches every name.
+        /// </summary>
+        private static NameIndex Build(SyntaxTree tree, CancellationToken cancellationToken)
         {
+            var text = tree.GetText(cancellationToken).ToString();
             List<int>? positions = null;
             List<Names>? names = null;
             var all = Names.None;
-            foreach (var token in root.DescendantTokens())
+            var length = text.Length;
+            var i = 0;
+            while (i < length)
             {
-                Names name;
-                if (token.IsKind(SyntaxKind.IdentifierToken))
+                var c = text[i];
+                if (!IsIdentifierPart(c))
                 {
-                    name = Classify(token.ValueText);
-                }
-                else if (token.IsKind(SyntaxKind.NewKeyword) && token.Parent is ImplicitObjectCreationExpressionSyntax)
-                {
-                    name = Names.ImplicitNew;
-                }
-                else
-                {
+                    if (c == '\\' && i + 1 < length && (text[i + 1] == 'u' || text[i + 1] == 'U'))
+                    {
+                        return Everything;
+                    }
+
+                    i++;
                     continue;
                 }
 
+                var runStart = i;
+                do
+                {
+                    i++;
+                }
+                while (i < length && IsIdentifierPart(text[i]));
+
+                var name = Classify(text, runStart, i - runStart);
                 if (name == Names.None)
                 {
                     continue;
@@ -167,7 +178,7 @@ namespace ContextAnalyzers
 
                 positions ??= new List<int>();
                 names ??= new List<Names>();
-                positions.Add(token.SpanStart);
+                positions.Add(runStart);
                 names.Add(name);
                 all |= name;
             }
@@ -175,46 +186,52 @@ namespace ContextAnalyzers
             return positions is null ? Empty : new NameIndex(positions.ToArray(), names!.ToArray(), all);
         }
 
-        private static Names Classify(string text)
+        private static bool IsIdentifierPart(char c) =>
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c > 127 && char.IsLetterOrDigit(c));
+
+        private static Names Classify(string text, int start, int length)
         {
-            // Length first: most identifiers of a program are rejected by one integer compare.
-            switch (text.Length)
+            // Length and first character first: most identifiers of a program are rejected by two compares.
+            switch (length)
             {
                 case 3:
-                    return text == "End" ? Names.End : Names.None;
+                    return Is(text, start, "End") ? Names.End : Names.None;
                 case 4:
-                    return text == "Stop" ? Names.Stop : Names.None;
+                    return Is(text, start, "Stop") ? Names.Stop : Names.None;
                 case 5:
-                    return text == "Start" ? Names.Start : Names.None;
+                    return Is(text, start, "Start") ? Names.Start : Names.None;
                 case 6:
-                    return text == "Create" ? Names.Create : text == "Inject" ? Names.Inject : Names.None;
+                    return Is(text, start, "Create") ? Names.Create : Is(text, start, "Inject") ? Names.Inject : Names.None;
                 case 7:
-                    return text == "Dispose" ? Names.Dispose : text == "Extract" ? Names.Extract : text == "Current" ? Names.Current : Names.None;
+                    return Is(text, start, "Dispose") ? Names.Dispose : Is(text, start, "Extract") ? Names.Extract : Is(text, start, "Current") ? Names.Current : Names.None;
                 case 8:
-                    return text == "SetValue" ? Names.SetValue : text == "WithSpan" ? Names.WithSpan : Names.None;
+                    return Is(text, start, "SetValue") ? Names.SetValue : Is(text, start, "WithSpan") ? Names.WithSpan : Names.None;
                 case 9:
-                    return text == "StartSpan" ? Names.StartSpan : Names.None;
+                    return Is(text, start, "StartSpan") ? Names.StartSpan : Names.None;
                 case 10:
-                    return text == "SetBaggage" ? Names.SetBaggage : text == "AddBaggage" ? Names.AddBaggage : Names.None;
+                    return Is(text, start, "SetBaggage") ? Names.SetBaggage : Is(text, start, "AddBaggage") ? Names.AddBaggage : Names.None;
                 case 11:
-                    return text == "CurrentSpan" ? Names.CurrentSpan : Names.None;
+                    return Is(text, start, "CurrentSpan") ? Names.CurrentSpan : Names.None;
                 case 12:
-                    return text == "ClearBaggage" ? Names.ClearBaggage : text == "SuppressFlow" ? Names.SuppressFlow : Names.None;
+                    return Is(text, start, "ClearBaggage") ? Names.ClearBaggage : Is(text, start, "SuppressFlow") ? Names.SuppressFlow : Names.None;
                 case 13:
-                    return text == "StartActivity" ? Names.StartActivity : text == "RemoveBaggage" ? Names.RemoveBaggage : text == "StartRootSpan" ? Names.StartRootSpan : Names.None;
+                    return Is(text, start, "StartActivity") ? Names.StartActivity : Is(text, start, "RemoveBaggage") ? Names.RemoveBaggage : Is(text, start, "StartRootSpan") ? Names.StartRootSpan : Names.None;
                 case 14:
-                    return text == "CreateActivity" ? Names.CreateActivity : Names.None;
+                    return Is(text, start, "CreateActivity") ? Names.CreateActivity : Names.None;
                 case 15:
-                    return text == "StartActiveSpan" ? Names.StartActiveSpan : Names.None;
+                    return Is(text, start, "StartActiveSpan") ? Names.StartActiveSpan : Names.None;
                 case 22:
-                    return text == "TraceContextPropagator" ? Names.TraceContextPropagator : Names.None;
+                    return Is(text, start, "TraceContextPropagator") ? Names.TraceContextPropagator : Names.None;
                 case 26:
-                    return text == "CompositeTextMapPropagator" ? Names.CompositeTextMapPropagator : Names.None;
+                    return Is(text, start, "CompositeTextMapPropagator") ? Names.CompositeTextMapPropagator : Names.None;
                 case 27:
-                    return text == "SetDefaultTextMapPropagator" ? Names.SetDefaultTextMapPropagator : Names.None;
+                    return Is(text, start, "SetDefaultTextMapPropagator") ? Names.SetDefaultTextMapPropagator : Names.None;
                 default:
                     return Names.None;
             }
         }
+
+        private static bool Is(string text, int start, string name) =>
+            text[start] == name[0] && string.CompareOrdinal(text, start, name, 0, name.Length) == 0;
     }
 }
