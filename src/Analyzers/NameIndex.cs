@@ -53,7 +53,7 @@ namespace ContextAnalyzers
     /// </summary>
     internal sealed class NameIndex
     {
-        private static readonly ConditionalWeakTable<SyntaxTree, NameIndex> Cache = new ConditionalWeakTable<SyntaxTree, NameIndex>();
+        private static readonly ConditionalWeakTable<SyntaxTree, Holder> Cache = new ConditionalWeakTable<SyntaxTree, Holder>();
         private static readonly NameIndex Empty = new NameIndex(Array.Empty<int>(), Array.Empty<Names>(), Names.None);
         private static readonly NameIndex Everything = new NameIndex(Array.Empty<int>(), Array.Empty<Names>(), (Names)ulong.MaxValue);
 
@@ -68,16 +68,23 @@ namespace ContextAnalyzers
             this.all = all;
         }
 
-        /// <summary>The index of <paramref name="tree"/> (computed once per tree).</summary>
+        /// <summary>The index of <paramref name="tree"/> (computed once per tree, by one thread: the others wait for it).</summary>
         public static NameIndex Get(SyntaxTree tree, CancellationToken cancellationToken)
         {
-            if (Cache.TryGetValue(tree, out var index))
+            var holder = Cache.GetValue(tree, static _ => new Holder());
+            var index = Volatile.Read(ref holder.Value);
+            if (index is not null)
             {
                 return index;
             }
 
-            index = Build(tree, cancellationToken);
-            return Cache.GetValue(tree, _ => index);
+            lock (holder)
+            {
+                // A cancelled build leaves the holder empty: the next caller builds it.
+                index = holder.Value ?? Build(tree, cancellationToken);
+                Volatile.Write(ref holder.Value, index);
+                return index;
+            }
         }
 
         /// <summary>The names found in <paramref name="span"/>.</summary>
@@ -229,6 +236,11 @@ namespace ContextAnalyzers
                 default:
                     return Names.None;
             }
+        }
+
+        private sealed class Holder
+        {
+            public NameIndex? Value;
         }
 
         private static bool Is(string text, int start, string name) =>
