@@ -38,6 +38,16 @@ namespace ContextAnalyzers
         SetDefaultTextMapPropagator = 1UL << 21,
         TraceContextPropagator = 1UL << 22,
         CompositeTextMapPropagator = 1UL << 23,
+        UnsafeQueueUserWorkItem = 1UL << 24,
+        UnsafeRegisterWaitForSingleObject = 1UL << 25,
+        UnsafeStart = 1UL << 26,
+        UnsafeRegister = 1UL << 27,
+        TryWrite = 1UL << 28,
+        WriteAsync = 1UL << 29,
+        Add = 1UL << 30,
+        TryAdd = 1UL << 31,
+        Enqueue = 1UL << 32,
+        ContextSlotType = 1UL << 33,
 
         /// <summary>The names an activity or span is ended with.</summary>
         EndNames = Stop | Dispose | End,
@@ -202,37 +212,41 @@ namespace ContextAnalyzers
             switch (length)
             {
                 case 3:
-                    return Is(text, start, "End") ? Names.End : Names.None;
+                    return Is(text, start, "End") ? Names.End : Is(text, start, "Add") ? Names.Add : Names.None;
                 case 4:
                     return Is(text, start, "Stop") ? Names.Stop : Names.None;
                 case 5:
                     return Is(text, start, "Start") ? Names.Start : Names.None;
                 case 6:
-                    return Is(text, start, "Create") ? Names.Create : Is(text, start, "Inject") ? Names.Inject : Names.None;
+                    return Is(text, start, "Create") ? Names.Create : Is(text, start, "Inject") ? Names.Inject : Is(text, start, "TryAdd") ? Names.TryAdd : Names.None;
                 case 7:
-                    return Is(text, start, "Dispose") ? Names.Dispose : Is(text, start, "Extract") ? Names.Extract : Is(text, start, "Current") ? Names.Current : Names.None;
+                    return Is(text, start, "Dispose") ? Names.Dispose : Is(text, start, "Extract") ? Names.Extract : Is(text, start, "Current") ? Names.Current : Is(text, start, "Enqueue") ? Names.Enqueue : Names.None;
                 case 8:
-                    return Is(text, start, "SetValue") ? Names.SetValue : Is(text, start, "WithSpan") ? Names.WithSpan : Names.None;
+                    return Is(text, start, "SetValue") ? Names.SetValue : Is(text, start, "WithSpan") ? Names.WithSpan : Is(text, start, "TryWrite") ? Names.TryWrite : Names.None;
                 case 9:
                     return Is(text, start, "StartSpan") ? Names.StartSpan : Names.None;
                 case 10:
-                    return Is(text, start, "SetBaggage") ? Names.SetBaggage : Is(text, start, "AddBaggage") ? Names.AddBaggage : Names.None;
+                    return Is(text, start, "SetBaggage") ? Names.SetBaggage : Is(text, start, "AddBaggage") ? Names.AddBaggage : Is(text, start, "WriteAsync") ? Names.WriteAsync : Names.None;
                 case 11:
-                    return Is(text, start, "CurrentSpan") ? Names.CurrentSpan : Names.None;
+                    return Is(text, start, "CurrentSpan") ? Names.CurrentSpan : Is(text, start, "UnsafeStart") ? Names.UnsafeStart : Names.None;
                 case 12:
                     return Is(text, start, "ClearBaggage") ? Names.ClearBaggage : Is(text, start, "SuppressFlow") ? Names.SuppressFlow : Names.None;
                 case 13:
-                    return Is(text, start, "StartActivity") ? Names.StartActivity : Is(text, start, "RemoveBaggage") ? Names.RemoveBaggage : Is(text, start, "StartRootSpan") ? Names.StartRootSpan : Names.None;
+                    return Is(text, start, "StartActivity") ? Names.StartActivity : Is(text, start, "StartRootSpan") ? Names.StartRootSpan : Is(text, start, "RemoveBaggage") ? Names.RemoveBaggage : Names.None;
                 case 14:
-                    return Is(text, start, "CreateActivity") ? Names.CreateActivity : Names.None;
+                    return Is(text, start, "CreateActivity") ? Names.CreateActivity : Is(text, start, "UnsafeRegister") ? Names.UnsafeRegister : Names.None;
                 case 15:
-                    return Is(text, start, "StartActiveSpan") ? Names.StartActiveSpan : Names.None;
+                    return Is(text, start, "StartActiveSpan") ? Names.StartActiveSpan : Is(text, start, "ContextSlotType") ? Names.ContextSlotType : Names.None;
                 case 22:
                     return Is(text, start, "TraceContextPropagator") ? Names.TraceContextPropagator : Names.None;
+                case 23:
+                    return Is(text, start, "UnsafeQueueUserWorkItem") ? Names.UnsafeQueueUserWorkItem : Names.None;
                 case 26:
                     return Is(text, start, "CompositeTextMapPropagator") ? Names.CompositeTextMapPropagator : Names.None;
                 case 27:
                     return Is(text, start, "SetDefaultTextMapPropagator") ? Names.SetDefaultTextMapPropagator : Names.None;
+                case 33:
+                    return Is(text, start, "UnsafeRegisterWaitForSingleObject") ? Names.UnsafeRegisterWaitForSingleObject : Names.None;
                 default:
                     return Names.None;
             }
