@@ -43,6 +43,7 @@ namespace ContextAnalyzers
 
             // ContextAnalyzers.Runtime: fixes that rewrite to it are offered only when it resolves.
             ContextScope = Resolve("ContextAnalyzers.Runtime.ContextScope");
+            ContextEnvelope = Resolve("ContextAnalyzers.Runtime.ContextEnvelope`1"); // issue 4 (CTX207)
 
             // BCL
             ExecutionContext = Resolve("System.Threading.ExecutionContext");
@@ -62,6 +63,10 @@ namespace ContextAnalyzers
             TaskFactory = Resolve("System.Threading.Tasks.TaskFactory");
             Parallel = Resolve("System.Threading.Tasks.Parallel");
             IDisposable = Resolve("System.IDisposable");
+            ChannelWriter = Resolve("System.Threading.Channels.ChannelWriter`1"); // issue 4 (CTX207)
+            ChannelReader = Resolve("System.Threading.Channels.ChannelReader`1"); // issue 4 (CTX207)
+            BlockingCollection = Resolve("System.Collections.Concurrent.BlockingCollection`1"); // issue 4 (CTX207)
+            ConcurrentQueue = Resolve("System.Collections.Concurrent.ConcurrentQueue`1"); // issue 4 (CTX207)
         }
 
         public Compilation Compilation { get; }
@@ -86,6 +91,7 @@ namespace ContextAnalyzers
         public INamedTypeSymbol? Sdk { get; }
 
         public INamedTypeSymbol? ContextScope { get; }
+        public INamedTypeSymbol? ContextEnvelope { get; }
 
         public INamedTypeSymbol? ExecutionContext { get; }
         public INamedTypeSymbol? AsyncFlowControl { get; }
@@ -104,6 +110,10 @@ namespace ContextAnalyzers
         public INamedTypeSymbol? TaskFactory { get; }
         public INamedTypeSymbol? Parallel { get; }
         public INamedTypeSymbol? IDisposable { get; }
+        public INamedTypeSymbol? ChannelWriter { get; }
+        public INamedTypeSymbol? ChannelReader { get; }
+        public INamedTypeSymbol? BlockingCollection { get; }
+        public INamedTypeSymbol? ConcurrentQueue { get; }
 
         /// <summary>True when the compilation can see OpenTelemetry's API or .NET's ActivitySource.</summary>
         public bool UsesTelemetry => Activity is not null || Baggage is not null || RuntimeContext is not null;

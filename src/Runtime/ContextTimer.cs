@@ -66,7 +66,7 @@ namespace ContextAnalyzers.Runtime
                 // was created by code that re-enabled flow.
                 var previous = Activity.Current;
                 Activity.Current = null;
-                using var activity = source.StartActivity(name, ActivityKind.Internal);
+                var activity = source.StartActivity(name, ActivityKind.Internal);
                 try
                 {
                     callback(state);

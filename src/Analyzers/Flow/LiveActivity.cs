@@ -17,6 +17,7 @@ namespace ContextAnalyzers.Flow
     {
         private LiveActivity(string name, ILocalSymbol? local, int start, int liveEnd, bool endsInFunction)
         {
+            StartCall = null;
             Name = name;
             Local = local;
             Start = start;
@@ -28,6 +29,9 @@ namespace ContextAnalyzers.Flow
         public string Name { get; }
 
         public ILocalSymbol? Local { get; }
+
+        /// <summary>The call that started the activity.</summary>
+        public IInvocationOperation? StartCall { get; private set; }
 
         public int Start { get; }
 
@@ -53,7 +57,7 @@ namespace ContextAnalyzers.Flow
                 cancellationToken.ThrowIfCancellationRequested();
                 var candidate = operation switch
                 {
-                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function),
+                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function, cancellationToken),
                     IUsingOperation { Resources: IInvocationOperation resource } usingOperation when IsStart(resource) => FromUsingResource(usingOperation, resource),
                     _ => null,
                 };
@@ -66,25 +70,6 @@ namespace ContextAnalyzers.Flow
             }
 
             return best;
-        }
-
-        /// <summary>All activities started in <paramref name="function"/> itself.</summary>
-        public static IEnumerable<LiveActivity> In(IOperation function)
-        {
-            foreach (var operation in FlowOperations.OwnOperations(function))
-            {
-                var candidate = operation switch
-                {
-                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function),
-                    IUsingOperation { Resources: IInvocationOperation resource } usingOperation when IsStart(resource) => FromUsingResource(usingOperation, resource),
-                    _ => null,
-                };
-
-                if (candidate is not null)
-                {
-                    yield return candidate;
-                }
-            }
         }
 
         /// <summary>Does this call start an activity and make it current?</summary>
@@ -109,13 +94,24 @@ namespace ContextAnalyzers.Flow
             }
         }
 
-        private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function)
+        private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function, CancellationToken cancellationToken)
         {
             if (!IsStart(declarator.Initializer?.Value))
             {
                 return null;
             }
 
+            var result = FromStartedLocal(declarator, function, cancellationToken);
+            if (result is not null)
+            {
+                result.StartCall = FlowOperations.SkipConversions(declarator.Initializer?.Value) as IInvocationOperation;
+            }
+
+            return result;
+        }
+
+        private static LiveActivity? FromStartedLocal(IVariableDeclaratorOperation declarator, IOperation function, CancellationToken cancellationToken)
+        {
             var local = declarator.Symbol;
             var start = declarator.Syntax.Span.End;
             for (var parent = declarator.Parent; parent is not null && parent != function; parent = parent.Parent)
@@ -152,7 +148,12 @@ namespace ContextAnalyzers.Flow
 
             if (end != int.MaxValue)
             {
-                return new LiveActivity(local.Name, local, start, end, true);
+                // The same path analysis as CTX102: only an activity this function ends on every path "ends here";
+                // one that is handed off (returned, stored) is still live at the stop call but not ended by it.
+                var outcome = declarator.Initializer?.Value is { } startCall
+                    ? ActivityLifetime.Analyze(startCall, local, cancellationToken)
+                    : LifetimeOutcome.Unknown;
+                return new LiveActivity(local.Name, local, start, end, outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown));
             }
 
             var block = declarator.Syntax.FirstAncestorOrSelf<BlockSyntax>();
@@ -167,7 +168,7 @@ namespace ContextAnalyzers.Flow
                 name = literal;
             }
 
-            return new LiveActivity(name, null, resource.Syntax.Span.End, usingOperation.Body.Syntax.Span.End, true);
+            return new LiveActivity(name, null, resource.Syntax.Span.End, usingOperation.Body.Syntax.Span.End, true) { StartCall = resource };
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -36,6 +37,10 @@ namespace ContextAnalyzers.Flow
     /// </remarks>
     internal static class TailMutation
     {
+        // CTX101 and CTX206 ask about the same mutations: build each operation block's graph once (the driver shares
+        // operation trees between analyzers; the table lets the graph die with its tree).
+        private static readonly ConditionalWeakTable<IOperation, StrongBox<ControlFlowGraph?>> Graphs = new ConditionalWeakTable<IOperation, StrongBox<ControlFlowGraph?>>();
+
         public static bool IsLostAtTail(IOperation mutation, CancellationToken cancellationToken)
         {
             if (mutation is IExpressionStatementOperation statement)
@@ -69,7 +74,7 @@ namespace ContextAnalyzers.Flow
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var cfg = CreateGraph(root, cancellationToken);
+            var cfg = Graphs.GetValue(root, r => new StrongBox<ControlFlowGraph?>(CreateGraph(r, cancellationToken))).Value;
             if (cfg is null)
             {
                 return false;

@@ -50,6 +50,14 @@ public class CTX206AmbientChangeLostOnReturnTests
             Verify.Diagnostic("CTX206").WithLocation(1).WithArguments("the baggage"));
     }
 
+    [Fact]
+    public async Task One_statement_gets_one_diagnostic_across_the_catalog()
+    {
+        // CTX101 (ambient context not restored) calls TailMutation.IsLostAtTail and stays silent where CTX206 reports.
+        await AllAnalyzersVerifier.VerifyAnalyzerAsync(
+            Code("async Task M(Activity a) { await Task.Yield(); {|CTX206:Activity.Current = a|}; }"));
+    }
+
     // ------------------------------------------------------------------ silent look-alikes
 
     [Theory]

@@ -62,6 +62,44 @@ public sealed class FlowHelpersTests : IDisposable
     }
 
     [Fact]
+    public async Task Snapshot_generic_and_action_wrappers_replay_the_context_on_unsafe_hops()
+    {
+        using var request = source.StartActivity("request")!;
+        var snapshot = ContextSnapshot.Capture();
+        Assert.Same(request, snapshot.Activity);
+
+        var generic = new TaskCompletionSource<(Activity?, int)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(snapshot.Wrap<int>(state => generic.SetResult((Activity.Current, state))), 7, preferLocal: false);
+        Assert.Equal((request, 7), await generic.Task.WaitAsync(Guard));
+
+        var action = new TaskCompletionSource<Activity?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(new ThreadStart(snapshot.Wrap(() => action.SetResult(Activity.Current))));
+        thread.UnsafeStart();
+        Assert.Same(request, await action.Task.WaitAsync(Guard));
+        thread.Join();
+    }
+
+    [Fact]
+    public async Task Snapshot_of_an_empty_context_clears_and_restores()
+    {
+        var empty = await Task.Run(() =>
+        {
+            Activity.Current = null;
+            OpenTelemetry.Context.RuntimeContext.SetValue("otel.baggage", null);
+            return ContextSnapshot.Capture();
+        });
+
+        using var request = source.StartActivity("request")!;
+        Baggage.SetBaggage("tenant", "a");
+        var inside = empty.Run(() => (Activity.Current, Baggage.GetBaggage("tenant")));
+        Assert.Null(inside.Item1);
+        Assert.Null(inside.Item2);
+        Assert.Same(request, Activity.Current);
+        Assert.Equal("a", Baggage.GetBaggage("tenant"));
+        Baggage.ClearBaggage();
+    }
+
+    [Fact]
     public async Task Snapshot_baggage_set_inside_does_not_leak_to_the_caller()
     {
         Baggage.SetBaggage("outer", "1");

@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using ContextAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ContextAnalyzers.Rules
+{
+    /// <summary>
+    /// CTX203: <c>[ThreadStatic]</c> fields and <c>ThreadLocal&lt;T&gt;</c> fields holding context types;
+    /// <c>RuntimeContext.ContextSlotType = typeof(ThreadLocalRuntimeContextSlot&lt;&gt;)</c>; and setting
+    /// <c>ContextSlotType</c> after Baggage, the SDK or RuntimeContext slots were touched in the same function.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class CTX203ContextInThreadLocalStorageAnalyzer : DiagnosticAnalyzer
+    {
+        internal const string KindProperty = "Kind";
+        internal const string ThreadStaticKind = "ThreadStatic";
+        internal const string ThreadLocalKind = "ThreadLocal";
+        internal const string SlotKind = "Slot";
+        internal const string LateSlotKind = "LateSlot";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX203ContextInThreadLocalStorage);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var types = KnownTypes.Get(start.Compilation);
+                if (!types.UsesTelemetry)
+                {
+                    return;
+                }
+
+                start.RegisterSymbolAction(c => AnalyzeField(c, types), SymbolKind.Field);
+                if (types.RuntimeContext is not null)
+                {
+                    start.RegisterOperationAction(c => AnalyzeSlotType(c, types), OperationKind.SimpleAssignment);
+                }
+            });
+        }
+
+        private static void AnalyzeField(SymbolAnalysisContext context, KnownTypes types)
+        {
+            var field = (IFieldSymbol)context.Symbol;
+            string? kind = null;
+            ITypeSymbol? held = null;
+            if (field.IsStatic && HasThreadStatic(field, types) && HeldContextType(field.Type, types, 0) is { } direct)
+            {
+                kind = ThreadStaticKind;
+                held = direct;
+            }
+            else if (field.Type is INamedTypeSymbol { IsGenericType: true } named
+                && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, types.ThreadLocal)
+                && HeldContextType(named.TypeArguments[0], types, 0) is { } inner)
+            {
+                kind = ThreadLocalKind;
+                held = inner;
+            }
+
+            if (kind is null || held is null || field.Locations.Length == 0)
+            {
+                return;
+            }
+
+            var storage = kind == ThreadStaticKind ? "a [ThreadStatic] field" : "a ThreadLocal<T>";
+            var message = $"'{field.Name}' keeps {held.Name} in {storage}: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>";
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CTX203ContextInThreadLocalStorage,
+                field.Locations[0],
+                ImmutableDictionary<string, string?>.Empty.Add(KindProperty, kind),
+                message));
+        }
+
+        private static bool HasThreadStatic(IFieldSymbol field, KnownTypes types)
+        {
+            foreach (var attribute in field.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, types.ThreadStaticAttribute))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The context type <paramref name="type"/> is or holds (nullable, array, generic argument), if any.</summary>
+        internal static ITypeSymbol? HeldContextType(ITypeSymbol type, KnownTypes types, int depth)
+        {
+            if (depth > 3)
+            {
+                return null;
+            }
+
+            if (IsContextType(type, types))
+            {
+                return type;
+            }
+
+            if (type is IArrayTypeSymbol array)
+            {
+                return HeldContextType(array.ElementType, types, depth + 1);
+            }
+
+            if (type is INamedTypeSymbol { IsGenericType: true } named)
+            {
+                foreach (var argument in named.TypeArguments)
+                {
+                    if (HeldContextType(argument, types, depth + 1) is { } held)
+                    {
+                        return held;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsContextType(ITypeSymbol type, KnownTypes types)
+        {
+            var original = type.OriginalDefinition;
+            return Is(original, types.Activity) || Is(original, types.ActivityContext) || Is(original, types.Baggage)
+                || Is(original, types.PropagationContext) || Is(original, types.SpanContext) || Is(original, types.TelemetrySpan);
+
+            static bool Is(ITypeSymbol candidate, INamedTypeSymbol? known)
+                => known is not null && SymbolEqualityComparer.Default.Equals(candidate, known);
+        }
+
+        private static void AnalyzeSlotType(OperationAnalysisContext context, KnownTypes types)
+        {
+            var assignment = (ISimpleAssignmentOperation)context.Operation;
+            if (assignment.Target is not IPropertyReferenceOperation { Property: { Name: "ContextSlotType", IsStatic: true } property }
+                || !SymbolEqualityComparer.Default.Equals(property.ContainingType, types.RuntimeContext))
+            {
+                return;
+            }
+
+            if (FlowOperations.SkipConversions(assignment.Value) is ITypeOfOperation { TypeOperand: INamedTypeSymbol slot }
+                && types.ThreadLocalRuntimeContextSlot is not null
+                && SymbolEqualityComparer.Default.Equals(slot.OriginalDefinition, types.ThreadLocalRuntimeContextSlot))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.CTX203ContextInThreadLocalStorage,
+                    assignment.Syntax.GetLocation(),
+                    ImmutableDictionary<string, string?>.Empty.Add(KindProperty, SlotKind),
+                    "RuntimeContext.ContextSlotType is set to ThreadLocalRuntimeContextSlot: OpenTelemetry context is lost after every await and in every Task.Run; keep the default AsyncLocal slots"));
+                return;
+            }
+
+            var function = FlowOperations.EnclosingFunction(assignment);
+            if (function is null)
+            {
+                return;
+            }
+
+            foreach (var operation in FlowOperations.OwnOperations(function))
+            {
+                if (operation.Syntax.Span.End > assignment.Syntax.SpanStart)
+                {
+                    continue;
+                }
+
+                ISymbol? member = operation switch
+                {
+                    IInvocationOperation invocation => invocation.TargetMethod,
+                    IPropertyReferenceOperation reference when reference != assignment.Target => reference.Property,
+                    _ => null,
+                };
+
+                var owner = member?.ContainingType;
+                if (owner is not null
+                    && (SymbolEqualityComparer.Default.Equals(owner, types.Baggage)
+                        || SymbolEqualityComparer.Default.Equals(owner, types.Sdk)
+                        || (SymbolEqualityComparer.Default.Equals(owner, types.RuntimeContext) && member!.Name != "ContextSlotType")))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.CTX203ContextInThreadLocalStorage,
+                        assignment.Syntax.GetLocation(),
+                        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, LateSlotKind),
+                        $"RuntimeContext.ContextSlotType is set after {owner.Name}.{member!.Name} was used: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
+                    return;
+                }
+            }
+        }
+    }
+}

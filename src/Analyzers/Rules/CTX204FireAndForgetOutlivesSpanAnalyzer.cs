@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using ContextAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ContextAnalyzers.Rules
+{
+    /// <summary>
+    /// CTX204: work started while an activity started in the same function is live (<c>Task.Run</c>,
+    /// <c>Task.Factory.StartNew</c>, <c>ThreadPool.QueueUserWorkItem</c>, <c>Thread.Start</c>, a discarded or
+    /// un-awaited task) that is not awaited or otherwise observed before that activity ends.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class CTX204FireAndForgetOutlivesSpanAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX204FireAndForgetOutlivesSpan);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var types = KnownTypes.Get(start.Compilation);
+                if (types.Activity is null || types.Task is null)
+                {
+                    return;
+                }
+
+                // Only bodies that start an activity can have a live one: a cheap syntactic gate per code block.
+                start.RegisterOperationBlockStartAction(block =>
+                {
+                    if (!StartsActivity(block.OperationBlocks))
+                    {
+                        return;
+                    }
+
+                    block.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+                });
+            });
+        }
+
+        internal static bool StartsActivity(ImmutableArray<IOperation> blocks)
+        {
+            foreach (var block in blocks)
+            {
+                foreach (var token in block.Syntax.DescendantTokens())
+                {
+                    if (token.ValueText is "StartActivity" or "StartActiveSpan" or "Start")
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static void Analyze(OperationAnalysisContext context, KnownTypes types)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var kind = Classify(invocation, types);
+            if (kind == WorkKind.None)
+            {
+                return;
+            }
+
+            var live = LiveActivity.At(invocation, context.CancellationToken);
+            if (live is null || !live.EndsInFunction || FlowOperations.SuppressFlowRegion(invocation) is not null)
+            {
+                return;
+            }
+
+            var outlives = kind switch
+            {
+                WorkKind.Task => !TaskIsObserved(invocation, live),
+                WorkKind.Thread => !ThreadIsJoined(invocation, live),
+                _ => true,
+            };
+
+            if (outlives)
+            {
+                var location = invocation.Syntax is InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation();
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX204FireAndForgetOutlivesSpan, location, live.Name));
+            }
+        }
+
+        internal enum WorkKind
+        {
+            None,
+            Task,
+            Queue,
+            Thread,
+        }
+
+        internal static WorkKind Classify(IInvocationOperation invocation, KnownTypes types)
+        {
+            var method = invocation.TargetMethod;
+            switch (method.Name)
+            {
+                case "QueueUserWorkItem" when method.IsStatic && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.ThreadPool):
+                    return WorkKind.Queue;
+                case "Start" when !method.IsStatic && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Thread):
+                    return WorkKind.Thread;
+                case "ConfigureAwait" or "ContinueWith":
+                    // The task they wrap is judged at the inner call.
+                    return WorkKind.None;
+            }
+
+            // The runtime's detached helper is the fix: it neither captures nor parents on the live activity.
+            if (method.Name == "Run" && FlowOperations.IsType(method.ContainingType, "ContextAnalyzers.Runtime", "DetachedWork"))
+            {
+                return WorkKind.None;
+            }
+
+            var returnType = method.ReturnType.OriginalDefinition;
+            if (!SymbolEqualityComparer.Default.Equals(returnType, types.Task)
+                && !SymbolEqualityComparer.Default.Equals(returnType, types.TaskOfT)
+                && !SymbolEqualityComparer.Default.Equals(returnType, types.ValueTask)
+                && !SymbolEqualityComparer.Default.Equals(returnType, types.ValueTaskOfT))
+            {
+                return WorkKind.None;
+            }
+
+            // Task.Run / StartNew always start work; other task-returning calls only when their task is dropped
+            // (Task.FromResult, Task.CompletedTask-like factories and WhenAll'ed tasks are judged by what consumes them).
+            if ((method.Name == "Run" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Task))
+                || (method.Name == "StartNew" && method.ContainingType?.Name == "TaskFactory"))
+            {
+                return WorkKind.Task;
+            }
+
+            return method.Name is "FromResult" or "FromException" or "FromCanceled" or "Delay" or "Yield" ? WorkKind.None : WorkKind.Task;
+        }
+
+        /// <summary>Awaited, returned, passed on, waited on, or stored in a local that is observed before the activity ends.</summary>
+        internal static bool TaskIsObserved(IOperation task, LiveActivity live)
+        {
+            var value = task;
+            while (true)
+            {
+                var parent = value.Parent;
+                switch (parent)
+                {
+                    case IConversionOperation:
+                    case IParenthesizedOperation:
+                        value = parent;
+                        continue;
+                    case IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "ContinueWith" } chained when chained.Instance == value:
+                        value = parent;
+                        continue;
+                    case IAwaitOperation:
+                    case IReturnOperation:
+                    case IArgumentOperation:
+                    case IInvocationOperation:
+                    case IPropertyReferenceOperation:
+                        return true;
+                    case IExpressionStatementOperation:
+                        return false;
+                    case ISimpleAssignmentOperation assignment when assignment.Value == value:
+                        return assignment.Target switch
+                        {
+                            IDiscardOperation => false,
+                            ILocalReferenceOperation local => LocalIsObserved(assignment, local.Local, live),
+                            IFieldReferenceOperation or IPropertyReferenceOperation => false,
+                            _ => true,
+                        };
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                        return LocalIsObserved(declarator, declarator.Symbol, live);
+                    default:
+                        return true;
+                }
+            }
+        }
+
+        private static bool LocalIsObserved(IOperation store, ILocalSymbol local, LiveActivity live)
+        {
+            var function = FlowOperations.EnclosingFunction(store);
+            if (function is null)
+            {
+                return true;
+            }
+
+            var after = store.Syntax.Span.End;
+            foreach (var operation in FlowOperations.AllOperations(function))
+            {
+                if (operation is ILocalReferenceOperation reference
+                    && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && reference.Syntax.SpanStart >= after
+                    && reference.Syntax.SpanStart < live.LiveEnd)
+                {
+                    // Any read other than overwriting the local counts: precision before recall.
+                    if (!(reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ThreadIsJoined(IInvocationOperation start, LiveActivity live)
+        {
+            if (FlowOperations.SkipConversions(start.Instance) is not ILocalReferenceOperation thread || FlowOperations.EnclosingFunction(start) is not { } function)
+            {
+                return false;
+            }
+
+            foreach (var operation in FlowOperations.OwnOperations(function))
+            {
+                if (operation is IInvocationOperation { TargetMethod.Name: "Join" } join
+                    && join.Syntax.SpanStart > start.Syntax.Span.End
+                    && join.Syntax.SpanStart < live.LiveEnd
+                    && FlowOperations.IsLocal(join.Instance, thread.Local))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

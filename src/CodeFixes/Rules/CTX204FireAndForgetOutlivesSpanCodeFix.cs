@@ -1,0 +1,179 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ContextAnalyzers.Rules
+{
+    /// <summary>
+    /// CTX204: in an async function, <c>await</c> the dropped task (a statement <c>Task.Run(...);</c> or
+    /// <c>_ = SendAsync();</c>); otherwise, with ContextAnalyzers.Runtime referenced, run the work through
+    /// <c>DetachedWork.Run(source, name, ...)</c> (a new root linked to the caller's span), reusing the
+    /// <c>ActivitySource</c> the live activity was started from.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CTX204FireAndForgetOutlivesSpanCodeFix))]
+    [Shared]
+    public sealed class CTX204FireAndForgetOutlivesSpanCodeFix : CodeFixProvider
+    {
+        public const string AwaitKey = "CTX204.Await";
+        public const string UseDetachedWorkKey = "CTX204.UseDetachedWork";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.FireAndForgetOutlivesSpan);
+
+        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
+                    || model.GetOperation(invocation, context.CancellationToken) is not IInvocationOperation operation
+                    || !IsAwaitable(operation.TargetMethod.ReturnType))
+                {
+                    continue;
+                }
+
+                // The statement that drops the task: `X();` or `_ = X();`.
+                var statement = invocation.Parent switch
+                {
+                    ExpressionStatementSyntax s => s,
+                    AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" }, Parent: ExpressionStatementSyntax s } => s,
+                    _ => null,
+                };
+
+                if (statement is not null && IsInAsyncFunction(operation))
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Await the work before the activity ends",
+                            _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(
+                                statement,
+                                SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(invocation.WithoutTrivia()))
+                                    .WithTriviaFrom(statement)
+                                    .WithAdditionalAnnotations(Formatter.Annotation)))),
+                            AwaitKey),
+                        diagnostic);
+                }
+
+                if (model.Compilation.GetTypeByMetadataName("ContextAnalyzers.Runtime.DetachedWork") is null
+                    || (statement is null && !IsPlainTask(operation.TargetMethod.ReturnType))
+                    || ActivitySourceOf(operation, context.CancellationToken) is not { } source
+                    || Work(invocation, operation) is not { } work)
+                {
+                    continue;
+                }
+
+                var name = invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" }
+                    ? (EnclosingMemberName(invocation) ?? "background") + ".detached"
+                    : MethodName(invocation.Expression);
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Run it as detached work linked to this span",
+                        _ =>
+                        {
+                            var detached = SyntaxFactory.InvocationExpression(
+                                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName("DetachedWork"), SyntaxFactory.IdentifierName("Run")),
+                                SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
+                                {
+                                    SyntaxFactory.Argument(source.WithoutTrivia()),
+                                    SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(name))),
+                                    SyntaxFactory.Argument(work),
+                                })));
+                            SyntaxNode replaced = statement is not null && invocation.Parent is AssignmentExpressionSyntax discard
+                                ? root.ReplaceNode(discard, discard.WithRight(detached.WithTriviaFrom(invocation)).WithAdditionalAnnotations(Formatter.Annotation))
+                                : root.ReplaceNode(invocation, detached.WithTriviaFrom(invocation).WithAdditionalAnnotations(Formatter.Annotation));
+                            return Task.FromResult(context.Document.WithSyntaxRoot(CTX20xRuntimeImport.EnsureUsing(replaced)));
+                        },
+                        UseDetachedWorkKey),
+                    diagnostic);
+            }
+        }
+
+        private static bool IsAwaitable(ITypeSymbol type)
+            => type.Name is "Task" or "ValueTask" && type.ContainingNamespace?.ToString() == "System.Threading.Tasks";
+
+        private static bool IsPlainTask(ITypeSymbol type)
+            => type is INamedTypeSymbol { Name: "Task", Arity: 0 } && type.ContainingNamespace?.ToString() == "System.Threading.Tasks";
+
+        private static bool IsInAsyncFunction(IOperation operation)
+        {
+            var function = Flow.FlowOperations.EnclosingFunction(operation);
+            return function switch
+            {
+                IAnonymousFunctionOperation lambda => lambda.Symbol.IsAsync,
+                ILocalFunctionOperation local => local.Symbol.IsAsync,
+                _ => operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart) is IMethodSymbol { IsAsync: true },
+            };
+        }
+
+        /// <summary>The receiver of the live activity's <c>StartActivity</c> call, when it is a simple name or member access.</summary>
+        private static ExpressionSyntax? ActivitySourceOf(IOperation operation, CancellationToken cancellationToken)
+        {
+            var start = Flow.LiveActivity.At(operation, cancellationToken)?.StartCall;
+            return start is { TargetMethod.Name: "StartActivity", Instance: IFieldReferenceOperation or IPropertyReferenceOperation or ILocalReferenceOperation or IParameterReferenceOperation }
+                && start.Instance.Syntax is IdentifierNameSyntax or MemberAccessExpressionSyntax
+                ? (ExpressionSyntax)start.Instance.Syntax
+                : null;
+        }
+
+        /// <summary>The work as a <c>CancellationToken</c> lambda: <c>Task.Run(() => x)</c> → <c>_ => x</c>; <c>SendAsync()</c> → <c>_ => SendAsync()</c>.</summary>
+        private static ExpressionSyntax? Work(InvocationExpressionSyntax invocation, IInvocationOperation operation)
+        {
+            if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" }
+                && operation.TargetMethod.ContainingType?.Name is "Task" or "TaskFactory")
+            {
+                if (invocation.ArgumentList.Arguments.Count != 1
+                    || invocation.ArgumentList.Arguments[0].Expression is not ParenthesizedLambdaExpressionSyntax { ParameterList.Parameters.Count: 0 } lambda)
+                {
+                    return null;
+                }
+
+                return SyntaxFactory.SimpleLambdaExpression(SyntaxFactory.Parameter(SyntaxFactory.Identifier("_")))
+                    .WithAsyncKeyword(lambda.AsyncKeyword)
+                    .WithBlock(lambda.Block)
+                    .WithExpressionBody(lambda.ExpressionBody);
+            }
+
+            return SyntaxFactory.SimpleLambdaExpression(SyntaxFactory.Parameter(SyntaxFactory.Identifier("_")), invocation.WithoutTrivia());
+        }
+
+        private static string MethodName(ExpressionSyntax expression) => expression switch
+        {
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            SimpleNameSyntax name => name.Identifier.ValueText,
+            _ => "background",
+        };
+
+        private static string? EnclosingMemberName(SyntaxNode node)
+        {
+            foreach (var ancestor in node.Ancestors())
+            {
+                switch (ancestor)
+                {
+                    case LocalFunctionStatementSyntax local:
+                        return local.Identifier.ValueText;
+                    case MethodDeclarationSyntax method:
+                        return method.Identifier.ValueText;
+                    case PropertyDeclarationSyntax property:
+                        return property.Identifier.ValueText;
+                }
+            }
+
+            return null;
+        }
+    }
+}
