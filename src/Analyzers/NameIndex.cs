@@ -54,12 +54,13 @@ namespace ContextAnalyzers
     }
 
     /// <summary>
-    /// A per-syntax-tree index of the identifiers in <see cref="Names"/>, built by one scan of its text (no binding, no syntax walk) and shared
-    /// by every analyzer of the package through a weak cache. Rules use it in an operation block start action to register
-    /// their operation actions only for the bodies that name a method or property they match: code that never names
-    /// <c>StartActivity</c> (or <c>Extract</c>, <c>SetBaggage</c>, ...) costs one lookup per body and no callback per call.
-    /// The filter is conservative: every call the rules match names its method (member access, <c>?.</c>, simple name or
-    /// <c>using static</c>), so a body without the name has no such call.
+    /// A per-syntax-tree index of the identifiers in <see cref="Names"/>, built by one scan of the file's characters (no
+    /// binding, no syntax walk) and shared by every analyzer of the package through a weak cache. Rules use it in an
+    /// operation block start action to register their operation actions only for the bodies that name a method or
+    /// property they match: code that never names <c>StartActivity</c> (or <c>Extract</c>, <c>SetBaggage</c>, ...) costs
+    /// one lookup per body and no callback per call. The filter is conservative (a superset): every call or assignment
+    /// the rules match spells its member's name in the body (member access, <c>?.</c>, simple name, <c>using static</c>);
+    /// names in comments and strings count too, and a Unicode escape makes the file match every name.
     /// </summary>
     internal sealed class NameIndex
     {

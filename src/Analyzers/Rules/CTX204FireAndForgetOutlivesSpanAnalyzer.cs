@@ -59,6 +59,13 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
+            // Most task-returning calls are awaited, returned or passed on: observed whatever the activity, so the
+            // live-activity search (a walk of the function, and a lifetime analysis per started activity) is skipped.
+            if (kind == WorkKind.Task && TaskObservation(invocation, out _, out _) == Observation.Observed)
+            {
+                return;
+            }
+
             var live = LiveActivity.At(invocation, context.CancellationToken);
             if (live is null || !live.EndsInFunction || FlowOperations.SuppressFlowRegion(invocation) is not null)
             {
@@ -128,8 +135,29 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary>Awaited, returned, passed on, waited on, or stored in a local that is observed before the activity ends.</summary>
-        internal static bool TaskIsObserved(IOperation task, LiveActivity live)
+        internal static bool TaskIsObserved(IOperation task, LiveActivity live) => TaskObservation(task, out var store, out var local) switch
         {
+            Observation.Observed => true,
+            Observation.Dropped => false,
+            _ => LocalIsObserved(store!, local!, live),
+        };
+
+        internal enum Observation
+        {
+            Observed,
+            Dropped,
+            DependsOnLocal,
+        }
+
+        /// <summary>
+        /// What the consumer of <paramref name="task"/> does with it, decided without the live activity: observed, dropped,
+        /// or stored in <paramref name="local"/> (by <paramref name="store"/>), which is observed only if it is read before
+        /// the activity ends.
+        /// </summary>
+        private static Observation TaskObservation(IOperation task, out IOperation? store, out ILocalSymbol? local)
+        {
+            store = null;
+            local = null;
             var value = task;
             while (true)
             {
@@ -148,21 +176,30 @@ namespace ContextAnalyzers.Rules
                     case IArgumentOperation:
                     case IInvocationOperation:
                     case IPropertyReferenceOperation:
-                        return true;
+                        return Observation.Observed;
                     case IExpressionStatementOperation:
-                        return false;
+                        return Observation.Dropped;
                     case ISimpleAssignmentOperation assignment when assignment.Value == value:
-                        return assignment.Target switch
+                        switch (assignment.Target)
                         {
-                            IDiscardOperation => false,
-                            ILocalReferenceOperation local => LocalIsObserved(assignment, local.Local, live),
-                            IFieldReferenceOperation or IPropertyReferenceOperation => false,
-                            _ => true,
-                        };
+                            case IDiscardOperation:
+                                return Observation.Dropped;
+                            case ILocalReferenceOperation target:
+                                store = assignment;
+                                local = target.Local;
+                                return Observation.DependsOnLocal;
+                            case IFieldReferenceOperation or IPropertyReferenceOperation:
+                                return Observation.Dropped;
+                            default:
+                                return Observation.Observed;
+                        }
+
                     case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                        return LocalIsObserved(declarator, declarator.Symbol, live);
+                        store = declarator;
+                        local = declarator.Symbol;
+                        return Observation.DependsOnLocal;
                     default:
-                        return true;
+                        return Observation.Observed;
                 }
             }
         }
