@@ -272,23 +272,10 @@ namespace ContextAnalyzers.Flow
 
         // ------------------------------------------------------------------ graphs
 
-        private static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return root switch
-                {
-                    IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IBlockOperation { Parent: null } block => ControlFlowGraph.Create(block, cancellationToken),
-                    _ => null,
-                };
-            }
-            catch (ArgumentException)
-            {
-                return null; // not a root the graph builder accepts (half-typed code)
-            }
-        }
+        private static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken) =>
+            root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation { Parent: null }
+                ? FlowGraphs.Get(root, cancellationToken) // one graph per body, whatever the number of starts in it
+                : null;
 
         private static ControlFlowGraph? NestedGraph(ControlFlowGraph cfg, IOperation function, CancellationToken cancellationToken)
         {

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -37,9 +36,8 @@ namespace ContextAnalyzers.Flow
     /// </remarks>
     internal static class TailMutation
     {
-        // CTX101 and CTX206 ask about the same mutations: build each operation block's graph once (the driver shares
-        // operation trees between analyzers; the table lets the graph die with its tree).
-        private static readonly ConditionalWeakTable<IOperation, StrongBox<ControlFlowGraph?>> Graphs = new ConditionalWeakTable<IOperation, StrongBox<ControlFlowGraph?>>();
+        // CTX101 and CTX206 ask about the same mutations, CTX102 about the same bodies: each operation block's graph is
+        // built once (FlowGraphs).
 
         public static bool IsLostAtTail(IOperation mutation, CancellationToken cancellationToken)
         {
@@ -74,7 +72,7 @@ namespace ContextAnalyzers.Flow
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var cfg = Graphs.GetValue(root, r => new StrongBox<ControlFlowGraph?>(CreateGraph(r, cancellationToken))).Value;
+            var cfg = FlowGraphs.Get(root, cancellationToken); // shared with CTX102's lifetime analysis
             if (cfg is null)
             {
                 return false;
@@ -282,27 +280,6 @@ namespace ContextAnalyzers.Flow
         }
 
         // ------------------------------------------------------------------ control flow
-
-        private static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken)
-        {
-            switch (root)
-            {
-                case IMethodBodyOperation body:
-                    return ControlFlowGraph.Create(body, cancellationToken);
-                case IConstructorBodyOperation body:
-                    return ControlFlowGraph.Create(body, cancellationToken);
-                case IBlockOperation { Parent: null } block:
-                    return ControlFlowGraph.Create(block, cancellationToken);
-                case IFieldInitializerOperation initializer:
-                    return ControlFlowGraph.Create(initializer, cancellationToken);
-                case IPropertyInitializerOperation initializer:
-                    return ControlFlowGraph.Create(initializer, cancellationToken);
-                case IParameterInitializerOperation initializer:
-                    return ControlFlowGraph.Create(initializer, cancellationToken);
-                default:
-                    return null;
-            }
-        }
 
         private static ControlFlowGraph? NestedGraph(ControlFlowGraph cfg, IOperation function, CancellationToken cancellationToken)
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -42,11 +43,24 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
-                if (types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null)
+                // Assignments are to 'Current'; calls are SetBaggage/RemoveBaggage/ClearBaggage/SetValue/WithSpan: bodies
+                // that name none of them get no callback.
+                Action<OperationAnalysisContext> assignment = c => AnalyzeAssignment(c, types);
+                Action<OperationAnalysisContext> invocation = c => AnalyzeInvocation(c, types);
+                var calls = types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null;
+                start.RegisterOperationBlockStartAction(block =>
                 {
-                    start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
-                }
+                    var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
+                    if ((names & Names.Current) != Names.None)
+                    {
+                        block.RegisterOperationAction(assignment, OperationKind.SimpleAssignment);
+                    }
+
+                    if (calls && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage | Names.SetValue | Names.WithSpan)) != Names.None)
+                    {
+                        block.RegisterOperationAction(invocation, OperationKind.Invocation);
+                    }
+                });
             });
         }
 

@@ -36,7 +36,12 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+                // Only bodies that name a start method get a callback per call (a token scan per file, no binding).
+                NameIndex.RegisterWhereNamed(
+                    start,
+                    Names.StartActivity | Names.Start | Names.StartActiveSpan | Names.StartSpan | Names.StartRootSpan,
+                    c => AnalyzeInvocation(c, types),
+                    OperationKind.Invocation);
             });
         }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -29,7 +30,17 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+                // The ended value is Activity.Current or Tracer.CurrentSpan read in the same body (directly or through a
+                // local of that body): bodies that do not name Current/CurrentSpan and an end method get no callback.
+                Action<OperationAnalysisContext> analyze = c => AnalyzeInvocation(c, types);
+                start.RegisterOperationBlockStartAction(block =>
+                {
+                    var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
+                    if ((names & (Names.Current | Names.CurrentSpan)) != Names.None && (names & Names.EndNames) != Names.None)
+                    {
+                        block.RegisterOperationAction(analyze, OperationKind.Invocation);
+                    }
+                });
             });
         }
 

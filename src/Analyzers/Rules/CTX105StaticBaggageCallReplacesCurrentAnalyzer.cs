@@ -27,7 +27,8 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, types.Baggage), OperationKind.Invocation);
+                var baggage = types.Baggage;
+                NameIndex.RegisterWhereNamed(start, Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage, c => AnalyzeInvocation(c, baggage), OperationKind.Invocation);
             });
         }
 

@@ -33,7 +33,12 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(Analyze, OperationKind.Invocation);
+                // Only bodies that name an unsafe hop or SuppressFlow get a callback per call (a text scan per file).
+                NameIndex.RegisterWhereNamed(
+                    start,
+                    Names.UnsafeQueueUserWorkItem | Names.UnsafeRegisterWaitForSingleObject | Names.UnsafeStart | Names.UnsafeRegister | Names.SuppressFlow,
+                    Analyze,
+                    OperationKind.Invocation);
             });
         }
 

@@ -29,7 +29,8 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+                // SuppressFlow by name first: other bodies get no callback per call.
+                NameIndex.RegisterWhereNamed(start, Names.SuppressFlow, c => Analyze(c, types), OperationKind.Invocation);
             });
         }
 

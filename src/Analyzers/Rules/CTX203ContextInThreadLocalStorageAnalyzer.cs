@@ -37,7 +37,8 @@ namespace ContextAnalyzers.Rules
                 start.RegisterSymbolAction(c => AnalyzeField(c, types), SymbolKind.Field);
                 if (types.RuntimeContext is not null)
                 {
-                    start.RegisterOperationAction(c => AnalyzeSlotType(c, types), OperationKind.SimpleAssignment);
+                    // 'RuntimeContext.ContextSlotType =' by name first: other bodies get no callback per assignment.
+                    NameIndex.RegisterWhereNamed(start, Names.ContextSlotType, c => AnalyzeSlotType(c, types), OperationKind.SimpleAssignment);
                 }
             });
         }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Threading;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -32,7 +33,7 @@ namespace ContextAnalyzers.Rules
                 // Only bodies that start an activity can have a live one: a cheap syntactic gate per code block.
                 start.RegisterOperationBlockStartAction(block =>
                 {
-                    if (!StartsActivity(block.OperationBlocks))
+                    if (!StartsActivity(block.OperationBlocks, block.CancellationToken))
                     {
                         return;
                     }
@@ -42,27 +43,25 @@ namespace ContextAnalyzers.Rules
             });
         }
 
-        internal static bool StartsActivity(ImmutableArray<IOperation> blocks)
-        {
-            foreach (var block in blocks)
-            {
-                foreach (var token in block.Syntax.DescendantTokens())
-                {
-                    if (token.ValueText is "StartActivity" or "StartActiveSpan" or "Start")
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
+        /// <summary>
+        /// The blocks name <c>StartActivity</c>, <c>StartActiveSpan</c> or <c>Start</c>: one lookup in the file's shared
+        /// <see cref="NameIndex"/> (built once per file for every rule) instead of a token walk of each body per rule.
+        /// </summary>
+        internal static bool StartsActivity(ImmutableArray<IOperation> blocks, CancellationToken cancellationToken = default) =>
+            NameIndex.Any(blocks, Names.StartActivity | Names.StartActiveSpan | Names.Start, cancellationToken);
 
         private static void Analyze(OperationAnalysisContext context, KnownTypes types)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var kind = Classify(invocation, types);
             if (kind == WorkKind.None)
+            {
+                return;
+            }
+
+            // Most task-returning calls are awaited, returned or passed on: observed whatever the activity, so the
+            // live-activity search (a walk of the function, and a lifetime analysis per started activity) is skipped.
+            if (kind == WorkKind.Task && TaskObservation(invocation, out _, out _) == Observation.Observed)
             {
                 return;
             }
@@ -136,8 +135,29 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary>Awaited, returned, passed on, waited on, or stored in a local that is observed before the activity ends.</summary>
-        internal static bool TaskIsObserved(IOperation task, LiveActivity live)
+        internal static bool TaskIsObserved(IOperation task, LiveActivity live) => TaskObservation(task, out var store, out var local) switch
         {
+            Observation.Observed => true,
+            Observation.Dropped => false,
+            _ => LocalIsObserved(store!, local!, live),
+        };
+
+        internal enum Observation
+        {
+            Observed,
+            Dropped,
+            DependsOnLocal,
+        }
+
+        /// <summary>
+        /// What the consumer of <paramref name="task"/> does with it, decided without the live activity: observed, dropped,
+        /// or stored in <paramref name="local"/> (by <paramref name="store"/>), which is observed only if it is read before
+        /// the activity ends.
+        /// </summary>
+        private static Observation TaskObservation(IOperation task, out IOperation? store, out ILocalSymbol? local)
+        {
+            store = null;
+            local = null;
             var value = task;
             while (true)
             {
@@ -156,21 +176,30 @@ namespace ContextAnalyzers.Rules
                     case IArgumentOperation:
                     case IInvocationOperation:
                     case IPropertyReferenceOperation:
-                        return true;
+                        return Observation.Observed;
                     case IExpressionStatementOperation:
-                        return false;
+                        return Observation.Dropped;
                     case ISimpleAssignmentOperation assignment when assignment.Value == value:
-                        return assignment.Target switch
+                        switch (assignment.Target)
                         {
-                            IDiscardOperation => false,
-                            ILocalReferenceOperation local => LocalIsObserved(assignment, local.Local, live),
-                            IFieldReferenceOperation or IPropertyReferenceOperation => false,
-                            _ => true,
-                        };
+                            case IDiscardOperation:
+                                return Observation.Dropped;
+                            case ILocalReferenceOperation target:
+                                store = assignment;
+                                local = target.Local;
+                                return Observation.DependsOnLocal;
+                            case IFieldReferenceOperation or IPropertyReferenceOperation:
+                                return Observation.Dropped;
+                            default:
+                                return Observation.Observed;
+                        }
+
                     case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                        return LocalIsObserved(declarator, declarator.Symbol, live);
+                        store = declarator;
+                        local = declarator.Symbol;
+                        return Observation.DependsOnLocal;
                     default:
-                        return true;
+                        return Observation.Observed;
                 }
             }
         }

@@ -32,7 +32,7 @@ namespace ContextAnalyzers.Rules
 
                 start.RegisterOperationBlockStartAction(block =>
                 {
-                    if (!CTX204FireAndForgetOutlivesSpanAnalyzer.StartsActivity(block.OperationBlocks))
+                    if (!CTX204FireAndForgetOutlivesSpanAnalyzer.StartsActivity(block.OperationBlocks, block.CancellationToken))
                     {
                         return;
                     }

@@ -27,11 +27,22 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
-                if (types.Baggage is not null)
+                // A mutation names 'Current' (Activity.Current =, Baggage.Current =) or a static Baggage method: other
+                // bodies get no callback, and no operation or flow work, before any semantic question.
+                var hasBaggage = types.Baggage is not null;
+                start.RegisterOperationBlockStartAction(block =>
                 {
-                    start.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
-                }
+                    var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
+                    if ((names & Names.Current) != Names.None)
+                    {
+                        block.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
+                    }
+
+                    if (hasBaggage && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage)) != Names.None)
+                    {
+                        block.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
+                    }
+                });
             });
         }
 

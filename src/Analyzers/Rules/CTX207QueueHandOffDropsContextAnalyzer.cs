@@ -29,7 +29,12 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+                // Producers and consumers are matched by method name first: other bodies get no callback per call.
+                NameIndex.RegisterWhereNamed(
+                    start,
+                    Names.TryWrite | Names.WriteAsync | Names.Add | Names.TryAdd | Names.Enqueue | Names.StartActivity,
+                    c => Analyze(c, types),
+                    OperationKind.Invocation);
             });
         }
 

@@ -72,7 +72,8 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var analysis = new Analysis(types, start.Compilation);
-                start.RegisterOperationAction(analysis.AnalyzeInvocation, OperationKind.Invocation);
+                // Every write the rules read names SetBaggage, AddBaggage or Create: other bodies get no callback per call.
+                NameIndex.RegisterWhereNamed(start, Names.SetBaggage | Names.AddBaggage | Names.Create, analysis.AnalyzeInvocation, OperationKind.Invocation);
                 start.RegisterSyntaxTreeAction(analysis.ReportInvalidOptions);
             });
         }
@@ -162,6 +163,12 @@ namespace ContextAnalyzers.Rules
 
             private BaggageOptions GetOptions(AnalyzerOptions options, SyntaxTree tree)
             {
+                // TryGetValue first: no closure allocated per write once the tree's options are known.
+                if (byTree.TryGetValue(tree, out var cached))
+                {
+                    return cached;
+                }
+
                 return byTree.GetOrAdd(tree, t =>
                 {
                     var config = options.AnalyzerConfigOptionsProvider.GetOptions(t);
@@ -475,6 +482,33 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
+                if (key is not null && entry.Key is not null)
+                {
+                    var match = options.Words.Match(key);
+                    if (match is not null)
+                    {
+                        var (additional, properties) = ReportData(invocation, entry, writeKind);
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.SensitiveBaggageKey, entry.Key.Syntax.GetLocation(), additional, properties, key, match));
+                        return;
+                    }
+                }
+
+                if (entry.Value is null)
+                {
+                    return;
+                }
+
+                var found = FindSensitive(entry.Value, options.Words, 0);
+                if (found is { } f)
+                {
+                    var (additional, properties) = ReportData(invocation, entry, writeKind);
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.SensitiveBaggageValue, entry.Value.Syntax.GetLocation(), additional, properties, f.What, f.Why));
+                }
+            }
+
+            /// <summary>The additional locations and properties of a CTX301/CTX302 diagnostic: built only when one is reported.</summary>
+            private static (List<Location> Additional, ImmutableDictionary<string, string?> Properties) ReportData(IInvocationOperation invocation, Entry entry, string? writeKind)
+            {
                 var properties = writeKind is null
                     ? ImmutableDictionary<string, string?>.Empty
                     : ImmutableDictionary<string, string?>.Empty.Add(WriteKindProperty, writeKind);
@@ -490,26 +524,7 @@ namespace ContextAnalyzers.Rules
                     }
                 }
 
-                if (key is not null && entry.Key is not null)
-                {
-                    var match = options.Words.Match(key);
-                    if (match is not null)
-                    {
-                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.SensitiveBaggageKey, entry.Key.Syntax.GetLocation(), additional, properties, key, match));
-                        return;
-                    }
-                }
-
-                if (entry.Value is null)
-                {
-                    return;
-                }
-
-                var found = FindSensitive(entry.Value, options.Words, 0);
-                if (found is { } f)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.SensitiveBaggageValue, entry.Value.Syntax.GetLocation(), additional, properties, f.What, f.Why));
-                }
+                return (additional, properties);
             }
 
             /// <summary><c>SetBaggage(key, null)</c> and <c>SetBaggage(key, "")</c> remove the entry: nothing is sent.</summary>
@@ -848,12 +863,10 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                var properties = StaticSetBaggageProperties(invocation, kind);
-                var additional = new[] { invocation.Syntax.GetLocation() };
                 if (key is not null && entry.Key is not null && key.Length > 0 && !BaggageLimits.IsToken(key))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageDroppedByPropagator, entry.Key.Syntax.GetLocation(), additional, properties,
+                        Descriptors.BaggageDroppedByPropagator, entry.Key.Syntax.GetLocation(), new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
                         $"the key '{key}'", "it is not a W3C token (spaces, separators such as '/:;=@,' and non-ASCII characters are not allowed), so it is skipped without a log"));
                     return;
                 }
@@ -869,7 +882,7 @@ namespace ContextAnalyzers.Rules
                     if (length > BaggageLimits.MaxTotalBytes)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.BaggageDroppedByPropagator, entry.Value.Syntax.GetLocation(), additional, properties,
+                            Descriptors.BaggageDroppedByPropagator, entry.Value.Syntax.GetLocation(), new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
                             key is null ? "this entry" : $"the entry '{key}'",
                             $"it takes {length} bytes once percent-encoded, over the {BaggageLimits.MaxTotalBytes}-byte header limit, so no baggage header is sent at all"));
                     }
@@ -880,7 +893,7 @@ namespace ContextAnalyzers.Rules
                 if (Serialization(entry.Value) is { } how)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageDroppedByPropagator, entry.Value.Syntax.GetLocation(), DiagnosticSeverity.Info, additional, properties,
+                        Descriptors.BaggageDroppedByPropagator, entry.Value.Syntax.GetLocation(), DiagnosticSeverity.Info, new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
                         key is null ? "this entry" : $"the entry '{key}'",
                         $"its value is built by {how}, which grows with the data and can pass the {BaggageLimits.MaxTotalBytes}-byte header limit"));
                 }

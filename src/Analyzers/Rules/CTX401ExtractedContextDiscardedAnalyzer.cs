@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -36,7 +37,8 @@ namespace ContextAnalyzers
                     return;
                 }
 
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+                // Only bodies that name Extract get a callback per call (a token scan per file, no binding).
+                NameIndex.RegisterWhereNamed(start, Names.Extract, c => AnalyzeInvocation(c, types), OperationKind.Invocation);
             });
         }
 
@@ -88,9 +90,19 @@ namespace ContextAnalyzers
             var extractEnd = invocation.Syntax.Span.End;
             IInvocationOperation? firstStart = null;
             IOperation? firstAmbientRead = null;
-            foreach (var operation in root.Descendants())
+            // One pre-order walk of the body that holds the Extract, not descending into nested lambdas and local
+            // functions (their operations belong to another body), in the order of IOperation.Descendants().
+            var stack = new Stack<IOperation>();
+            PushChildren(stack, root);
+            while (stack.Count > 0 && ((!use.ReadsActivityContext && firstStart is null) || (!use.ReadsBaggage && firstAmbientRead is null)))
             {
-                if (operation.Syntax.SpanStart < extractEnd || !ReferenceEquals(PropagationWiring.ScopeRoot(operation), root))
+                var operation = stack.Pop();
+                if (operation is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+                {
+                    PushChildren(stack, operation);
+                }
+
+                if (operation.Syntax.SpanStart < extractEnd)
                 {
                     continue;
                 }
@@ -137,6 +149,14 @@ namespace ContextAnalyzers
             if (!reported && !use.ReadsActivityContext && !use.ReadsBaggage)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX401ExtractedContextDiscarded, invocation.Syntax.GetLocation(), "stored in '" + local.Name + "' and never used"));
+            }
+        }
+
+        private static void PushChildren(Stack<IOperation> stack, IOperation operation)
+        {
+            foreach (var child in operation.ChildOperations.Reverse())
+            {
+                stack.Push(child);
             }
         }
     }

@@ -43,8 +43,21 @@ namespace ContextAnalyzers
 
                 var state = new State(types);
                 start.RegisterOperationAction(state.OnObjectCreation, OperationKind.ObjectCreation);
-                start.RegisterOperationAction(state.OnInvocation, OperationKind.Invocation);
-                start.RegisterOperationAction(state.OnAssignment, OperationKind.SimpleAssignment);
+                // Object creations stay compilation-wide (a type can be named through an alias or 'new()'); calls and
+                // 'Baggage.Current =' are matched by name, so bodies that do not name them get no callback.
+                start.RegisterOperationBlockStartAction(block =>
+                {
+                    var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
+                    if ((names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage | Names.SetDefaultTextMapPropagator | Names.Inject | Names.Extract)) != Names.None)
+                    {
+                        block.RegisterOperationAction(state.OnInvocation, OperationKind.Invocation);
+                    }
+
+                    if ((names & Names.Current) != Names.None)
+                    {
+                        block.RegisterOperationAction(state.OnAssignment, OperationKind.SimpleAssignment);
+                    }
+                });
                 start.RegisterCompilationEndAction(state.OnCompilationEnd);
             });
         }

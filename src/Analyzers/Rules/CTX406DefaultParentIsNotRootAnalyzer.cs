@@ -27,7 +27,8 @@ namespace ContextAnalyzers
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+                // Bodies that never name StartActivity/CreateActivity (all code without tracing) get no callback per call.
+                NameIndex.RegisterWhereNamed(start, Names.StartActivity | Names.CreateActivity, c => Analyze(c, types), OperationKind.Invocation);
             });
         }
 

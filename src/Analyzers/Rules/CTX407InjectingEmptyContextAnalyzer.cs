@@ -29,7 +29,7 @@ namespace ContextAnalyzers
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+                NameIndex.RegisterWhereNamed(start, Names.Inject, c => Analyze(c, types), OperationKind.Invocation);
             });
         }
 

@@ -1,0 +1,264 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace ContextAnalyzers
+{
+    /// <summary>The identifiers the rules look for before any semantic work (one bit each).</summary>
+    [Flags]
+    internal enum Names : ulong
+    {
+        None = 0,
+        StartActivity = 1UL << 0,
+        CreateActivity = 1UL << 1,
+        Start = 1UL << 2,
+        Stop = 1UL << 3,
+        Dispose = 1UL << 4,
+        End = 1UL << 5,
+        StartActiveSpan = 1UL << 6,
+        StartSpan = 1UL << 7,
+        StartRootSpan = 1UL << 8,
+        SetBaggage = 1UL << 9,
+        AddBaggage = 1UL << 10,
+        RemoveBaggage = 1UL << 11,
+        ClearBaggage = 1UL << 12,
+        Create = 1UL << 13,
+        Extract = 1UL << 14,
+        Inject = 1UL << 15,
+        Current = 1UL << 16,
+        CurrentSpan = 1UL << 17,
+        SetValue = 1UL << 18,
+        WithSpan = 1UL << 19,
+        SuppressFlow = 1UL << 20,
+        SetDefaultTextMapPropagator = 1UL << 21,
+        TraceContextPropagator = 1UL << 22,
+        CompositeTextMapPropagator = 1UL << 23,
+        UnsafeQueueUserWorkItem = 1UL << 24,
+        UnsafeRegisterWaitForSingleObject = 1UL << 25,
+        UnsafeStart = 1UL << 26,
+        UnsafeRegister = 1UL << 27,
+        TryWrite = 1UL << 28,
+        WriteAsync = 1UL << 29,
+        Add = 1UL << 30,
+        TryAdd = 1UL << 31,
+        Enqueue = 1UL << 32,
+        ContextSlotType = 1UL << 33,
+
+        /// <summary>The names an activity or span is ended with.</summary>
+        EndNames = Stop | Dispose | End,
+    }
+
+    /// <summary>
+    /// A per-syntax-tree index of the identifiers in <see cref="Names"/>, built by one scan of the file's characters (no
+    /// binding, no syntax walk) and shared by every analyzer of the package through a weak cache. Rules use it in an
+    /// operation block start action to register their operation actions only for the bodies that name a method or
+    /// property they match: code that never names <c>StartActivity</c> (or <c>Extract</c>, <c>SetBaggage</c>, ...) costs
+    /// one lookup per body and no callback per call. The filter is conservative (a superset): every call or assignment
+    /// the rules match spells its member's name in the body (member access, <c>?.</c>, simple name, <c>using static</c>);
+    /// names in comments and strings count too, and a Unicode escape makes the file match every name.
+    /// </summary>
+    internal sealed class NameIndex
+    {
+        private static readonly ConditionalWeakTable<SyntaxTree, Holder> Cache = new ConditionalWeakTable<SyntaxTree, Holder>();
+        private static readonly NameIndex Empty = new NameIndex(Array.Empty<int>(), Array.Empty<Names>(), Names.None);
+        private static readonly NameIndex Everything = new NameIndex(Array.Empty<int>(), Array.Empty<Names>(), (Names)ulong.MaxValue);
+
+        private readonly int[] positions;
+        private readonly Names[] names;
+        private readonly Names all;
+
+        private NameIndex(int[] positions, Names[] names, Names all)
+        {
+            this.positions = positions;
+            this.names = names;
+            this.all = all;
+        }
+
+        /// <summary>The index of <paramref name="tree"/> (computed once per tree, by one thread: the others wait for it).</summary>
+        public static NameIndex Get(SyntaxTree tree, CancellationToken cancellationToken)
+        {
+            var holder = Cache.GetValue(tree, static _ => new Holder());
+            var index = Volatile.Read(ref holder.Value);
+            if (index is not null)
+            {
+                return index;
+            }
+
+            lock (holder)
+            {
+                // A cancelled build leaves the holder empty: the next caller builds it.
+                index = holder.Value ?? Build(tree, cancellationToken);
+                Volatile.Write(ref holder.Value, index);
+                return index;
+            }
+        }
+
+        /// <summary>The names found in <paramref name="span"/>.</summary>
+        public Names In(TextSpan span)
+        {
+            if (all == Names.None || positions.Length == 0)
+            {
+                return all;
+            }
+
+            var i = Array.BinarySearch(positions, span.Start);
+            if (i < 0)
+            {
+                i = ~i;
+            }
+
+            var found = Names.None;
+            for (; i < positions.Length && positions[i] < span.End; i++)
+            {
+                found |= names[i];
+            }
+
+            return found;
+        }
+
+        /// <summary>The names found in <paramref name="blocks"/> (their syntax spans).</summary>
+        public static Names In(ImmutableArray<IOperation> blocks, CancellationToken cancellationToken)
+        {
+            var found = Names.None;
+            foreach (var block in blocks)
+            {
+                var syntax = block.Syntax;
+                found |= Get(syntax.SyntaxTree, cancellationToken).In(syntax.Span);
+            }
+
+            return found;
+        }
+
+        /// <summary>True when <paramref name="blocks"/> name any of <paramref name="wanted"/>.</summary>
+        public static bool Any(ImmutableArray<IOperation> blocks, Names wanted, CancellationToken cancellationToken) => (In(blocks, cancellationToken) & wanted) != Names.None;
+
+        /// <summary>
+        /// Registers <paramref name="action"/> for <paramref name="kind"/> only in the operation blocks that name any of
+        /// <paramref name="wanted"/>: the replacement of a compilation-wide operation action when the rule's first test
+        /// is a method or property name.
+        /// </summary>
+        public static void RegisterWhereNamed(CompilationStartAnalysisContext start, Names wanted, Action<OperationAnalysisContext> action, OperationKind kind)
+        {
+            start.RegisterOperationBlockStartAction(block =>
+            {
+                if (Any(block.OperationBlocks, wanted, block.CancellationToken))
+                {
+                    block.RegisterOperationAction(action, kind);
+                }
+            });
+        }
+
+        /// <summary>
+        /// One pass over the characters of the file (cheaper than walking its tokens: no red node is created and nothing
+        /// is allocated but the result). Every maximal identifier-like run of characters is classified, including those
+        /// in comments, strings and inactive regions: a superset of the identifiers, which is what a prefilter needs.
+        /// A file with a Unicode escape (<c>\u0053tart</c> spells an identifier without its letters) matches every name.
+        /// </summary>
+        private static NameIndex Build(SyntaxTree tree, CancellationToken cancellationToken)
+        {
+            var text = tree.GetText(cancellationToken).ToString();
+            List<int>? positions = null;
+            List<Names>? names = null;
+            var all = Names.None;
+            var length = text.Length;
+            var i = 0;
+            while (i < length)
+            {
+                var c = text[i];
+                if (!IsIdentifierPart(c))
+                {
+                    if (c == '\\' && i + 1 < length && (text[i + 1] == 'u' || text[i + 1] == 'U'))
+                    {
+                        return Everything;
+                    }
+
+                    i++;
+                    continue;
+                }
+
+                var runStart = i;
+                do
+                {
+                    i++;
+                }
+                while (i < length && IsIdentifierPart(text[i]));
+
+                var name = Classify(text, runStart, i - runStart);
+                if (name == Names.None)
+                {
+                    continue;
+                }
+
+                positions ??= new List<int>();
+                names ??= new List<Names>();
+                positions.Add(runStart);
+                names.Add(name);
+                all |= name;
+            }
+
+            return positions is null ? Empty : new NameIndex(positions.ToArray(), names!.ToArray(), all);
+        }
+
+        private static bool IsIdentifierPart(char c) =>
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c > 127 && char.IsLetterOrDigit(c));
+
+        private static Names Classify(string text, int start, int length)
+        {
+            // Length and first character first: most identifiers of a program are rejected by two compares.
+            switch (length)
+            {
+                case 3:
+                    return Is(text, start, "End") ? Names.End : Is(text, start, "Add") ? Names.Add : Names.None;
+                case 4:
+                    return Is(text, start, "Stop") ? Names.Stop : Names.None;
+                case 5:
+                    return Is(text, start, "Start") ? Names.Start : Names.None;
+                case 6:
+                    return Is(text, start, "Create") ? Names.Create : Is(text, start, "Inject") ? Names.Inject : Is(text, start, "TryAdd") ? Names.TryAdd : Names.None;
+                case 7:
+                    return Is(text, start, "Dispose") ? Names.Dispose : Is(text, start, "Extract") ? Names.Extract : Is(text, start, "Current") ? Names.Current : Is(text, start, "Enqueue") ? Names.Enqueue : Names.None;
+                case 8:
+                    return Is(text, start, "SetValue") ? Names.SetValue : Is(text, start, "WithSpan") ? Names.WithSpan : Is(text, start, "TryWrite") ? Names.TryWrite : Names.None;
+                case 9:
+                    return Is(text, start, "StartSpan") ? Names.StartSpan : Names.None;
+                case 10:
+                    return Is(text, start, "SetBaggage") ? Names.SetBaggage : Is(text, start, "AddBaggage") ? Names.AddBaggage : Is(text, start, "WriteAsync") ? Names.WriteAsync : Names.None;
+                case 11:
+                    return Is(text, start, "CurrentSpan") ? Names.CurrentSpan : Is(text, start, "UnsafeStart") ? Names.UnsafeStart : Names.None;
+                case 12:
+                    return Is(text, start, "ClearBaggage") ? Names.ClearBaggage : Is(text, start, "SuppressFlow") ? Names.SuppressFlow : Names.None;
+                case 13:
+                    return Is(text, start, "StartActivity") ? Names.StartActivity : Is(text, start, "StartRootSpan") ? Names.StartRootSpan : Is(text, start, "RemoveBaggage") ? Names.RemoveBaggage : Names.None;
+                case 14:
+                    return Is(text, start, "CreateActivity") ? Names.CreateActivity : Is(text, start, "UnsafeRegister") ? Names.UnsafeRegister : Names.None;
+                case 15:
+                    return Is(text, start, "StartActiveSpan") ? Names.StartActiveSpan : Is(text, start, "ContextSlotType") ? Names.ContextSlotType : Names.None;
+                case 22:
+                    return Is(text, start, "TraceContextPropagator") ? Names.TraceContextPropagator : Names.None;
+                case 23:
+                    return Is(text, start, "UnsafeQueueUserWorkItem") ? Names.UnsafeQueueUserWorkItem : Names.None;
+                case 26:
+                    return Is(text, start, "CompositeTextMapPropagator") ? Names.CompositeTextMapPropagator : Names.None;
+                case 27:
+                    return Is(text, start, "SetDefaultTextMapPropagator") ? Names.SetDefaultTextMapPropagator : Names.None;
+                case 33:
+                    return Is(text, start, "UnsafeRegisterWaitForSingleObject") ? Names.UnsafeRegisterWaitForSingleObject : Names.None;
+                default:
+                    return Names.None;
+            }
+        }
+
+        private sealed class Holder
+        {
+            public NameIndex? Value;
+        }
+
+        private static bool Is(string text, int start, string name) =>
+            text[start] == name[0] && string.CompareOrdinal(text, start, name, 0, name.Length) == 0;
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ContextAnalyzers.Tests.Rules;
+
+/// <summary>
+/// <see cref="NameIndex"/>: the name prefilter the rules use to register their operation actions only for the bodies
+/// that name a method or property they match. A name it failed to see would silence a rule, so every name is checked.
+/// </summary>
+public class NameIndexTests
+{
+    public static TheoryData<string> EveryName()
+    {
+        var data = new TheoryData<string>();
+        foreach (var value in Enum.GetValues<Names>())
+        {
+            if (value is not (Names.None or Names.EndNames))
+            {
+                data.Add(value.ToString());
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryName))]
+    public void Every_name_is_found_as_a_member_a_binding_and_a_simple_name(string name)
+    {
+        var expected = Enum.Parse<Names>(name);
+        foreach (var shape in new[] { $"x.{name}(1)", $"x?.{name}()", $"{name}()", $"x.@{name}", $"x.{name}<int>()" })
+        {
+            var (tree, body) = Parse($"class C {{ void M(dynamic x) {{ {shape}; }} }}");
+            Assert.Equal(expected, NameIndex.Get(tree, default).In(body.Span));
+        }
+    }
+
+    [Fact]
+    public void Look_alike_identifiers_are_not_names()
+    {
+        var (tree, body) = Parse("""
+            class C
+            {
+                void M(dynamic x)
+                {
+                    x.Starts(); x.start(); x.StartActivityAsync(); x.Currently = 1; x.Injected(); x._Extract(); x.Extract2();
+                    var s = "SetBaggageX CurrentSpans";
+                }
+            }
+            """);
+        Assert.Equal(Names.None, NameIndex.Get(tree, default).In(body.Span));
+    }
+
+    [Fact]
+    public void Names_in_comments_and_strings_count_a_prefilter_may_say_yes_too_often()
+    {
+        var (tree, body) = Parse("""class C { void M() { /* Extract */ var s = "Inject"; } }""");
+        Assert.Equal(Names.Extract | Names.Inject, NameIndex.Get(tree, default).In(body.Span));
+    }
+
+    [Fact]
+    public void A_unicode_escape_can_spell_any_name_so_the_file_matches_everything()
+    {
+        var (tree, body) = Parse("class C { void M(dynamic x) { x.\\u0045xtract(); } }");
+        Assert.Equal(Names.Extract, NameIndex.Get(tree, default).In(body.Span) & Names.Extract);
+        Assert.Equal(Names.StartActivity, NameIndex.Get(tree, default).In(body.Span) & Names.StartActivity);
+    }
+
+    [Fact]
+    public void Only_the_names_inside_the_span_count()
+    {
+        var tree = CSharpSyntaxTree.ParseText("""
+            class C
+            {
+                void A(dynamic x) { x.Extract(); }
+                void B(dynamic x) { x.Inject(); }
+                void D(dynamic x) { }
+            }
+            """);
+        var methods = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().ToArray();
+        var index = NameIndex.Get(tree, default);
+        Assert.Equal(Names.Extract, index.In(methods[0].Span));
+        Assert.Equal(Names.Inject, index.In(methods[1].Span));
+        Assert.Equal(Names.None, index.In(methods[2].Span));
+        Assert.Equal(Names.Extract | Names.Inject, index.In(tree.GetRoot().Span));
+    }
+
+    private static (SyntaxTree Tree, SyntaxNode Body) Parse(string code)
+    {
+        var tree = CSharpSyntaxTree.ParseText(code);
+        var body = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First().Body!;
+        return (tree, body);
+    }
+}
