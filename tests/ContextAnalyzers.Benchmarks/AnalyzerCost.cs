@@ -28,8 +28,6 @@ internal static class AnalyzerCost
         Console.WriteLine($"ContextAnalyzers analyzer cost: {analyzers.Length} analyzers, {runs} runs, {files} files");
         var instrumented = CorpusGenerator.Generate(CorpusOptions.Benchmark with { FileCount = files });
         var plain = CorpusGenerator.Generate(CorpusOptions.Benchmark with { FileCount = files, Instrumented = false });
-        var instrumentedTrees = Parse(instrumented);
-        var plainTrees = Parse(plain);
         var withOtel = References.WithOpenTelemetry();
         var withoutOtel = References.FrameworkOnly();
         Console.WriteLine($"corpus: {instrumented.Count} files, {instrumented.Sum(f => f.LineCount):N0} lines (instrumented); {plain.Count} files, {plain.Sum(f => f.LineCount):N0} lines (no OpenTelemetry)");
@@ -46,6 +44,9 @@ internal static class AnalyzerCost
         var results = new List<Run>();
         for (var i = 0; i < runs; i++)
         {
+            // Fresh trees every run: per-tree caches (the analyzers' name index) must not make later runs look cheaper.
+            var instrumentedTrees = Parse(instrumented);
+            var plainTrees = Parse(plain);
             var run = new Run
             {
                 Compiler = await MeasureAsync(instrumentedTrees, withOtel, default),
