@@ -94,7 +94,7 @@ namespace ContextAnalyzers.Flow
                     break;
                 }
 
-                cfg = NestedGraph(cfg, function, cancellationToken);
+                cfg = FlowGraphs.NestedGraph(cfg, function, cancellationToken);
             }
 
             return cfg is null ? LifetimeOutcome.Unknown : new PathWalker(cfg, local, start.Syntax).Run(cancellationToken);
@@ -276,52 +276,6 @@ namespace ContextAnalyzers.Flow
             root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation { Parent: null }
                 ? FlowGraphs.Get(root, cancellationToken) // one graph per body, whatever the number of starts in it
                 : null;
-
-        private static ControlFlowGraph? NestedGraph(ControlFlowGraph cfg, IOperation function, CancellationToken cancellationToken)
-        {
-            if (function is ILocalFunctionOperation localFunction)
-            {
-                foreach (var declared in cfg.LocalFunctions)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(declared, localFunction.Symbol))
-                    {
-                        return cfg.GetLocalFunctionControlFlowGraph(declared, cancellationToken);
-                    }
-                }
-
-                return null;
-            }
-
-            var lambda = (IAnonymousFunctionOperation)function;
-            foreach (var block in cfg.Blocks)
-            {
-                foreach (var operation in BlockOperations(block))
-                {
-                    foreach (var candidate in operation.DescendantsAndSelf())
-                    {
-                        if (candidate is IFlowAnonymousFunctionOperation flow && SymbolEqualityComparer.Default.Equals(flow.Symbol, lambda.Symbol))
-                        {
-                            return cfg.GetAnonymousFunctionControlFlowGraph(flow, cancellationToken);
-                        }
-                    }
-                }
-            }
-
-            return null;
-        }
-
-        private static IEnumerable<IOperation> BlockOperations(BasicBlock block)
-        {
-            foreach (var operation in block.Operations)
-            {
-                yield return operation;
-            }
-
-            if (block.BranchValue is not null)
-            {
-                yield return block.BranchValue;
-            }
-        }
 
         // ------------------------------------------------------------------ path walk
 
@@ -578,7 +532,7 @@ namespace ContextAnalyzers.Flow
                     ends = false;
                     for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal && !ends; ordinal++)
                     {
-                        foreach (var operation in BlockOperations(cfg.Blocks[ordinal]))
+                        foreach (var operation in FlowGraphs.BlockOperations(cfg.Blocks[ordinal]))
                         {
                             if (ContainsEnd(operation))
                             {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -30,6 +31,61 @@ namespace ContextAnalyzers.Flow
             // Built outside the table's lock; a cancelled build caches nothing.
             var graph = Create(root, cancellationToken);
             return Graphs.GetValue(root, _ => new StrongBox<ControlFlowGraph?>(graph)).Value;
+        }
+
+        /// <summary>
+        /// The graph of a lambda or local function nested (at one level) in <paramref name="cfg"/>, or
+        /// <see langword="null"/> when the graph does not contain it (half-typed code).
+        /// </summary>
+        public static ControlFlowGraph? NestedGraph(ControlFlowGraph cfg, IOperation function, CancellationToken cancellationToken)
+        {
+            if (function is ILocalFunctionOperation localFunction)
+            {
+                foreach (var declared in cfg.LocalFunctions)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(declared, localFunction.Symbol))
+                    {
+                        return cfg.GetLocalFunctionControlFlowGraph(declared, cancellationToken);
+                    }
+                }
+
+                return null;
+            }
+
+            if (function is not IAnonymousFunctionOperation lambda)
+            {
+                return null;
+            }
+
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var operation in BlockOperations(block))
+                {
+                    foreach (var candidate in operation.DescendantsAndSelf())
+                    {
+                        if (candidate is IFlowAnonymousFunctionOperation flow && SymbolEqualityComparer.Default.Equals(flow.Symbol, lambda.Symbol))
+                        {
+                            return cfg.GetAnonymousFunctionControlFlowGraph(flow, cancellationToken);
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>A block's operations followed by its branch value: one index space for the path walks.</summary>
+        public static IEnumerable<IOperation> BlockOperations(BasicBlock block)
+        {
+            foreach (var operation in block.Operations)
+            {
+                yield return operation;
+            }
+
+            if (block.BranchValue is not null)
+            {
+                yield return block.BranchValue;
+            }
         }
 
         private static ControlFlowGraph? Create(IOperation root, CancellationToken cancellationToken)

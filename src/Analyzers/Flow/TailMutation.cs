@@ -80,7 +80,7 @@ namespace ContextAnalyzers.Flow
 
             foreach (var function in functions)
             {
-                cfg = NestedGraph(cfg, function, cancellationToken);
+                cfg = FlowGraphs.NestedGraph(cfg, function, cancellationToken);
                 if (cfg is null)
                 {
                     return false;
@@ -281,58 +281,12 @@ namespace ContextAnalyzers.Flow
 
         // ------------------------------------------------------------------ control flow
 
-        private static ControlFlowGraph? NestedGraph(ControlFlowGraph cfg, IOperation function, CancellationToken cancellationToken)
-        {
-            if (function is ILocalFunctionOperation local)
-            {
-                foreach (var declared in cfg.LocalFunctions)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(declared, local.Symbol))
-                    {
-                        return cfg.GetLocalFunctionControlFlowGraph(declared, cancellationToken);
-                    }
-                }
-
-                return null;
-            }
-
-            var lambda = (IAnonymousFunctionOperation)function;
-            foreach (var block in cfg.Blocks)
-            {
-                foreach (var operation in BlockOperations(block))
-                {
-                    foreach (var candidate in operation.DescendantsAndSelf())
-                    {
-                        if (candidate is IFlowAnonymousFunctionOperation flow && SymbolEqualityComparer.Default.Equals(flow.Symbol, lambda.Symbol))
-                        {
-                            return cfg.GetAnonymousFunctionControlFlowGraph(flow, cancellationToken);
-                        }
-                    }
-                }
-            }
-
-            return null;
-        }
-
-        private static IEnumerable<IOperation> BlockOperations(BasicBlock block)
-        {
-            foreach (var operation in block.Operations)
-            {
-                yield return operation;
-            }
-
-            if (block.BranchValue is not null)
-            {
-                yield return block.BranchValue;
-            }
-        }
-
         private static bool NothingObservesAfter(ControlFlowGraph cfg, IOperation mutation, CancellationToken cancellationToken)
         {
             foreach (var block in cfg.Blocks)
             {
                 var index = 0;
-                foreach (var top in BlockOperations(block))
+                foreach (var top in FlowGraphs.BlockOperations(block))
                 {
                     var found = Find(top, mutation);
                     if (found is not null)
@@ -404,7 +358,7 @@ namespace ContextAnalyzers.Flow
 
         /// <summary>
         /// Walks everything reachable from the mutation's block after operation <paramref name="startIndex"/>
-        /// (operations and branch value share one index space, see <see cref="BlockOperations"/>).
+        /// (operations and branch value share one index space, see <see cref="FlowGraphs.BlockOperations"/>).
         /// </summary>
         private static bool NothingAfterInBlock(ControlFlowGraph cfg, BasicBlock start, int startIndex, CancellationToken cancellationToken)
         {
@@ -420,7 +374,7 @@ namespace ContextAnalyzers.Flow
                 cancellationToken.ThrowIfCancellationRequested();
                 var (block, from) = pending.Pop();
                 var index = 0;
-                foreach (var operation in BlockOperations(block))
+                foreach (var operation in FlowGraphs.BlockOperations(block))
                 {
                     if (index++ >= from && !IsInertTree(operation))
                     {
@@ -459,7 +413,7 @@ namespace ContextAnalyzers.Flow
                         if (!loopChecked)
                         {
                             loopChecked = true;
-                            foreach (var operation in BlockOperations(start))
+                            foreach (var operation in FlowGraphs.BlockOperations(start))
                             {
                                 if (!IsInertTree(operation))
                                 {
@@ -482,7 +436,7 @@ namespace ContextAnalyzers.Flow
         {
             for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
             {
-                foreach (var operation in BlockOperations(cfg.Blocks[ordinal]))
+                foreach (var operation in FlowGraphs.BlockOperations(cfg.Blocks[ordinal]))
                 {
                     if (!IsInertTree(operation))
                     {
