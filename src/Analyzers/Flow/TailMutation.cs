@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -67,6 +69,13 @@ namespace ContextAnalyzers.Flow
 
             functions.Reverse();
             if (!IsQualifyingFlow(mutation, functions))
+            {
+                return false;
+            }
+
+            // Most mutations in real code are followed by the work they are for ("set, then try { await next(); }"):
+            // when the next statement certainly calls something, the graph walk below would find that observer too.
+            if (ObservedByNextStatement(mutation))
             {
                 return false;
             }
@@ -277,6 +286,86 @@ namespace ContextAnalyzers.Flow
                 && ns.ContainingNamespace is { Name: "Threading" } threading
                 && threading.ContainingNamespace is { Name: "System" } system
                 && system.ContainingNamespace is { IsGlobalNamespace: true };
+        }
+
+        // ------------------------------------------------------------------ syntactic pre-check
+
+        /// <summary>
+        /// Cheap and conservative: true only when the statement right after the mutation's statement, in the same block,
+        /// certainly calls a method before anything can branch or throw, a call the graph walk counts as an observer.
+        /// Calls the walk allows after a mutation (other Baggage mutations, <c>Task.FromResult</c>, <c>nameof</c>) never count.
+        /// </summary>
+        private static bool ObservedByNextStatement(IOperation mutation)
+        {
+            var statement = mutation.Syntax.FirstAncestorOrSelf<StatementSyntax>();
+            if (statement?.Parent is not BlockSyntax block)
+            {
+                return false;
+            }
+
+            var index = block.Statements.IndexOf(statement);
+            return index >= 0 && index + 1 < block.Statements.Count && CallsFirst(block.Statements[index + 1]);
+        }
+
+        private static bool CallsFirst(StatementSyntax statement)
+        {
+            switch (statement)
+            {
+                case ExpressionStatementSyntax expression:
+                    return IsPlainCall(expression.Expression);
+                case LocalDeclarationStatementSyntax local:
+                    return local.Declaration.Variables.Count > 0 && local.Declaration.Variables[0].Initializer is { } initializer && IsPlainCall(initializer.Value);
+                case TryStatementSyntax tryStatement:
+                    return tryStatement.Block.Statements.Count > 0 && CallsFirst(tryStatement.Block.Statements[0]);
+                case BlockSyntax nested:
+                    return nested.Statements.Count > 0 && CallsFirst(nested.Statements[0]);
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsPlainCall(ExpressionSyntax expression)
+        {
+            if (expression is AwaitExpressionSyntax awaited)
+            {
+                expression = awaited.Expression;
+            }
+
+            if (expression is not InvocationExpressionSyntax invocation)
+            {
+                return false;
+            }
+
+            var name = invocation.Expression switch
+            {
+                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                GenericNameSyntax generic => generic.Identifier.ValueText,
+                MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+                _ => null,
+            };
+            if (name is null or "nameof" or "FromResult" or "SetBaggage" or "RemoveBaggage" or "ClearBaggage")
+            {
+                return false;
+            }
+
+            // Nothing on the way to the call may branch or throw (lambda bodies do not run here).
+            foreach (var node in invocation.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax))
+            {
+                switch (node.Kind())
+                {
+                    case SyntaxKind.ThrowExpression:
+                    case SyntaxKind.ConditionalExpression:
+                    case SyntaxKind.ConditionalAccessExpression:
+                    case SyntaxKind.CoalesceExpression:
+                    case SyntaxKind.LogicalAndExpression:
+                    case SyntaxKind.LogicalOrExpression:
+                    case SyntaxKind.SwitchExpression:
+                    case SyntaxKind.IsPatternExpression:
+                        return false;
+                }
+            }
+
+            return true;
         }
 
         // ------------------------------------------------------------------ control flow

@@ -46,6 +46,9 @@ public class CTX206TailMutationTests
     [InlineData("Func<Task> M(Activity a) => async () => { await Task.Yield(); [|Activity.Current = a|]; };")]
     [InlineData("async Task M(Activity a, int n) { for (var i = 0; i < n; i++) { [|Activity.Current = a|]; } }")]
     [InlineData("async Task M(Activity a) { try { await Task.Yield(); [|Activity.Current = a|]; } finally { int x = 0; x++; } }")]
+    // Calls the walk allows after a change never make the syntactic pre-check say "observed".
+    [InlineData("async Task M(Activity a) { await Task.Yield(); [|Activity.Current = a|]; var t = Task.FromResult(1); }")]
+    [InlineData("async Task M(Activity a) { await Task.Yield(); [|Activity.Current = a|]; var n = nameof(a); }")]
     public void Lost_at_tail(string member) => Assert.True(Run(member));
 
     [Theory]
@@ -55,6 +58,9 @@ public class CTX206TailMutationTests
     [InlineData("async Task M() { [|Baggage.SetBaggage(\"k\", \"v\")|]; await Task.Run(() => Console.WriteLine(Baggage.GetBaggage(\"k\"))); }")]
     [InlineData("async Task M(Activity a) { [|Activity.Current = a|]; var x = new object(); }")]
     [InlineData("async Task<string?> M(Activity a) { await Task.Yield(); [|Activity.Current = a|]; return a.Id; }")]
+    // The next statement calls something first (the syntactic pre-check's shape, same answer as the graph walk).
+    [InlineData("async Task M(Func<Task> next) { [|Baggage.SetBaggage(\"k\", \"v\")|]; try { await next(); } finally { } }")]
+    [InlineData("async Task M(Activity a) { await Task.Yield(); [|Activity.Current = a|]; var id = a.ToString(); }")]
     // A finally or using that runs afterwards can observe it.
     [InlineData("async Task M(Activity a) { try { await Task.Yield(); [|Activity.Current = a|]; } finally { Console.WriteLine(); } }")]
     [InlineData("async Task M(ActivitySource s, Activity a) { using var x = s.StartActivity(\"x\"); await Task.Yield(); [|Activity.Current = a|]; }")]
