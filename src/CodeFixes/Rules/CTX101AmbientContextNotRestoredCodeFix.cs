@@ -16,7 +16,7 @@ using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace ContextAnalyzers.CodeFixes.Rules
+namespace ContextAnalyzers.Rules
 {
     /// <summary>
     /// CTX101 fixes. <b>Restore in finally</b> (no dependency): save the previous value before the change and restore it in

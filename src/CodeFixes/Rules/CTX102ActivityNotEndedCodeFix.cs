@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Text;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace ContextAnalyzers.CodeFixes.Rules
+namespace ContextAnalyzers.Rules
 {
     /// <summary>
     /// CTX102 fixes. <b>Use a using declaration</b>: <c>var a = Start(..)</c> becomes <c>using var a = Start(..)</c>, and a

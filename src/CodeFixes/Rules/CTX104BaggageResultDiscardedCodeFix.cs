@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Text;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace ContextAnalyzers.CodeFixes.Rules
+namespace ContextAnalyzers.Rules
 {
     /// <summary>
     /// CTX104 fixes. <b>Make it current in a scope</b> (only when ContextAnalyzers.Runtime is referenced):

@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
-namespace ContextAnalyzers.CodeFixes.Rules
+namespace ContextAnalyzers.Rules
 {
     /// <summary>
     /// Fixes for CTX301 (sensitive key) and CTX302 (sensitive value):

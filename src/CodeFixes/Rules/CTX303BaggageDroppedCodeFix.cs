@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 
-namespace ContextAnalyzers.CodeFixes.Rules
+namespace ContextAnalyzers.Rules
 {
     /// <summary>
     /// CTX303: rewrite a static <c>Baggage.SetBaggage(...)</c> to <c>BaggagePolicy.Default.SetBaggage(...)</c>, which has the

@@ -1,6 +1,6 @@
-using ContextAnalyzers.CodeFixes.Rules;
+using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
-using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX101AmbientContextNotRestoredAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX101AmbientContextNotRestoredCodeFix>;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX101AmbientContextNotRestoredAnalyzer, ContextAnalyzers.Rules.CTX101AmbientContextNotRestoredCodeFix>;
 
 namespace ContextAnalyzers.Tests.Rules;
 

@@ -1,3 +1,4 @@
+using ContextAnalyzers.Rules;
 using ContextAnalyzers.Flow;
 using ContextAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis;

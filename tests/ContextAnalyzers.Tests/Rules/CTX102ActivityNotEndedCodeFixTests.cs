@@ -1,6 +1,6 @@
-using ContextAnalyzers.CodeFixes.Rules;
+using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
-using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX102ActivityNotEndedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX102ActivityNotEndedCodeFix>;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX102ActivityNotEndedAnalyzer, ContextAnalyzers.Rules.CTX102ActivityNotEndedCodeFix>;
 
 namespace ContextAnalyzers.Tests.Rules;
 

@@ -1,3 +1,4 @@
+using ContextAnalyzers.Rules;
 namespace ContextAnalyzers.Tests.Rules;
 
 /// <summary>CTX102 path shapes beyond the basics: catch handlers, switch, loops, nested try, other resources.</summary>

@@ -1,3 +1,4 @@
+using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
 using Verify = ContextAnalyzers.Tests.Verification.AnalyzerVerifier<ContextAnalyzers.Rules.CTX102ActivityNotEndedAnalyzer>;
 

@@ -1,3 +1,4 @@
+using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
 using Verify = ContextAnalyzers.Tests.Verification.AnalyzerVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer>;
 
@@ -95,7 +96,7 @@ public class CTX104BaggageResultDiscardedCodeFixTests
         """;
 
     [Fact]
-    public Task UseContextScope() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyCodeFixAsync(Source, """
+    public Task UseContextScope() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyCodeFixAsync(Source, """
         using ContextAnalyzers.Runtime;
         using OpenTelemetry;
         class C
@@ -110,10 +111,10 @@ public class CTX104BaggageResultDiscardedCodeFixTests
 
             void Work() { }
         }
-        """, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix.UseContextScopeKey);
+        """, ContextAnalyzers.Rules.CTX104BaggageResultDiscardedCodeFix.UseContextScopeKey);
 
     [Fact]
-    public Task AssignToLocal() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyCodeFixAsync(Source, Usings + """
+    public Task AssignToLocal() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyCodeFixAsync(Source, Usings + """
         class C
         {
             void M(Baggage baggage)
@@ -126,9 +127,9 @@ public class CTX104BaggageResultDiscardedCodeFixTests
 
             void Work() { }
         }
-        """, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix.AssignToLocalKey);
+        """, ContextAnalyzers.Rules.CTX104BaggageResultDiscardedCodeFix.AssignToLocalKey);
 
     [Fact]
-    public Task UseContextScope_not_offered_without_the_runtime() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyNoCodeFixOfferedAsync(
-        Source, ContextAnalyzers.CodeFixes.Rules.CTX104BaggageResultDiscardedCodeFix.UseContextScopeKey, ReferenceSet.AllButRuntime);
+    public Task UseContextScope_not_offered_without_the_runtime() => CodeFixVerifier<ContextAnalyzers.Rules.CTX104BaggageResultDiscardedAnalyzer, ContextAnalyzers.Rules.CTX104BaggageResultDiscardedCodeFix>.VerifyNoCodeFixOfferedAsync(
+        Source, ContextAnalyzers.Rules.CTX104BaggageResultDiscardedCodeFix.UseContextScopeKey, ReferenceSet.AllButRuntime);
 }

@@ -1,8 +1,7 @@
-using ContextAnalyzers.CodeFixes.Rules;
 using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis;
-using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX301SensitiveBaggageAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX301SensitiveBaggageCodeFix>;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX301SensitiveBaggageAnalyzer, ContextAnalyzers.Rules.CTX301SensitiveBaggageCodeFix>;
 
 namespace ContextAnalyzers.Tests.Rules;
 

@@ -1,7 +1,7 @@
-using ContextAnalyzers.CodeFixes.Rules;
+using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis;
-using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX301SensitiveBaggageAnalyzer, ContextAnalyzers.CodeFixes.Rules.CTX303BaggageDroppedCodeFix>;
+using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX301SensitiveBaggageAnalyzer, ContextAnalyzers.Rules.CTX303BaggageDroppedCodeFix>;
 
 namespace ContextAnalyzers.Tests.Rules;
 
