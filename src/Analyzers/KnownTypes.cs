@@ -118,6 +118,12 @@ namespace ContextAnalyzers
         /// <summary>True when the compilation can see OpenTelemetry's API or .NET's ActivitySource.</summary>
         public bool UsesTelemetry => Activity is not null || Baggage is not null || RuntimeContext is not null;
 
+        /// <summary>
+        /// True when the compilation references OpenTelemetry's API (its context, baggage or tracing types): code can then
+        /// use context without spelling any <c>System.Diagnostics</c> name, so <see cref="NameIndex"/> gates no file.
+        /// </summary>
+        public bool HasOpenTelemetry => Baggage is not null || RuntimeContext is not null || Tracer is not null || TextMapPropagator is not null;
+
         /// <summary>True when the user's compilation references ContextAnalyzers.Runtime.</summary>
         public bool HasRuntime => ContextScope is not null;
 

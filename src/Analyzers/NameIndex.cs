@@ -79,24 +79,25 @@ namespace ContextAnalyzers
             this.all = all;
         }
 
-        /// <summary>The index of <paramref name="tree"/> (computed once per tree, by one thread: the others wait for it).</summary>
-        public static NameIndex Get(SyntaxTree tree, CancellationToken cancellationToken)
-        {
-            var holder = Cache.GetValue(tree, static _ => new Holder());
-            var index = Volatile.Read(ref holder.Value);
-            if (index is not null)
-            {
-                return index;
-            }
+        /// <summary>
+        /// The words at least one of which a file spells when it can hold anything the rules match in a compilation that
+        /// does not reference OpenTelemetry: every <c>System.Diagnostics</c> type the rules know is named
+        /// <c>Activity</c>..., baggage members end in <c>Baggage</c>, propagators contain <c>Propagat</c>, and the BCL
+        /// rules start from <c>SuppressFlow</c> or an <c>Unsafe</c>... API. With OpenTelemetry referenced the gate is off
+        /// (a <c>Tracer</c> or <c>Baggage.Current</c> can be used without any of these words).
+        /// </summary>
+        private static readonly string[] Anchors = { "Activity", "Baggage", "Propagat", "SuppressFlow", "Unsafe" };
 
-            lock (holder)
-            {
-                // A cancelled build leaves the holder empty: the next caller builds it.
-                index = holder.Value ?? Build(tree, cancellationToken);
-                Volatile.Write(ref holder.Value, index);
-                return index;
-            }
-        }
+        /// <summary>The index of <paramref name="tree"/> (computed once per tree, by one thread: the others wait for it).</summary>
+        public static NameIndex Get(SyntaxTree tree, CancellationToken cancellationToken) =>
+            Cache.GetValue(tree, static _ => new Holder()).Index(tree, cancellationToken);
+
+        /// <summary>
+        /// True when <paramref name="tree"/>'s text spells one of the <see cref="Anchors"/> (or holds a Unicode escape,
+        /// which could spell one): a handful of vectorized substring searches, cached per tree.
+        /// </summary>
+        public static bool MentionsTelemetry(SyntaxTree tree, CancellationToken cancellationToken) =>
+            Cache.GetValue(tree, static _ => new Holder()).Mentions(tree, cancellationToken);
 
         /// <summary>The names found in <paramref name="span"/>.</summary>
         public Names In(TextSpan span)
@@ -121,14 +122,32 @@ namespace ContextAnalyzers
             return found;
         }
 
-        /// <summary>The names found in <paramref name="blocks"/> (their syntax spans).</summary>
+        /// <summary>
+        /// The names found in <paramref name="blocks"/> (their syntax spans). In a compilation without OpenTelemetry, a
+        /// file that spells none of the <see cref="Anchors"/> has no name (the rules that can report there key on
+        /// <c>Activity</c>, baggage, propagator or BCL-flow APIs): its index is never built, and such bodies cost one
+        /// cached lookup.
+        /// </summary>
         public static Names In(ImmutableArray<IOperation> blocks, CancellationToken cancellationToken)
         {
             var found = Names.None;
+            bool? openTelemetry = null;
             foreach (var block in blocks)
             {
                 var syntax = block.Syntax;
-                found |= Get(syntax.SyntaxTree, cancellationToken).In(syntax.Span);
+                var tree = syntax.SyntaxTree;
+                var holder = Cache.GetValue(tree, static _ => new Holder());
+                if (!holder.Mentions(tree, cancellationToken))
+                {
+                    // Unknown compilation (no semantic model): no gate.
+                    openTelemetry ??= block.SemanticModel is not { } model || KnownTypes.Get(model.Compilation).HasOpenTelemetry;
+                    if (!openTelemetry.Value)
+                    {
+                        continue;
+                    }
+                }
+
+                found |= holder.Index(tree, cancellationToken).In(syntax.Span);
             }
 
             return found;
@@ -255,7 +274,58 @@ namespace ContextAnalyzers
 
         private sealed class Holder
         {
-            public NameIndex? Value;
+            private const int Unknown = 0, No = 1, Yes = 2;
+
+            private NameIndex? value;
+            private int mentions;
+
+            public NameIndex Index(SyntaxTree tree, CancellationToken cancellationToken)
+            {
+                var index = Volatile.Read(ref value);
+                if (index is not null)
+                {
+                    return index;
+                }
+
+                lock (this)
+                {
+                    // A cancelled build leaves the holder empty: the next caller builds it.
+                    index = value ?? Build(tree, cancellationToken);
+                    Volatile.Write(ref value, index);
+                    return index;
+                }
+            }
+
+            public bool Mentions(SyntaxTree tree, CancellationToken cancellationToken)
+            {
+                var known = Volatile.Read(ref mentions);
+                if (known == Unknown)
+                {
+                    // Idempotent: two threads may both compute it, and they write the same answer.
+                    known = ComputeMentions(tree.GetText(cancellationToken).ToString()) ? Yes : No;
+                    Volatile.Write(ref mentions, known);
+                }
+
+                return known == Yes;
+            }
+
+            private static bool ComputeMentions(string text)
+            {
+                if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+
+                foreach (var anchor in Anchors)
+                {
+                    if (text.IndexOf(anchor, StringComparison.Ordinal) >= 0)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         private static bool Is(string text, int start, string name) =>

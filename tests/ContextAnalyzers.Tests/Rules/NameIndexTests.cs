@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using ContextAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -84,6 +86,52 @@ public class NameIndexTests
         Assert.Equal(Names.Inject, index.In(methods[1].Span));
         Assert.Equal(Names.None, index.In(methods[2].Span));
         Assert.Equal(Names.Extract | Names.Inject, index.In(tree.GetRoot().Span));
+    }
+
+    [Theory]
+    [InlineData("Activity.Current?.Stop();", true)]
+    [InlineData("var source = new System.Diagnostics.ActivitySource(\"s\");", true)]
+    [InlineData("x.AddBaggage(\"k\", \"v\");", true)]
+    [InlineData("System.Threading.ExecutionContext.SuppressFlow();", true)]
+    [InlineData("System.Threading.ThreadPool.UnsafeQueueUserWorkItem(_ => { }, null);", true)]
+    [InlineData("System.Diagnostics.DistributedContextPropagator.Current.ToString();", true)]
+    [InlineData("var name = \"\\u0041ctivity\";", true)]
+    [InlineData("x.Start(); x.Dispose(); x.Add(1); x.Stop();", false)]
+    public void Without_OpenTelemetry_a_file_that_spells_no_anchor_has_no_names(string statement, bool mentions)
+    {
+        var code = $"class C {{ void M(dynamic x) {{ {statement} }} }}";
+        var tree = CSharpSyntaxTree.ParseText(code);
+        Assert.Equal(mentions, NameIndex.MentionsTelemetry(tree, default));
+
+        var names = NamesOfFirstBody(code, ReferenceSet.DiagnosticSource);
+        if (mentions)
+        {
+            Assert.Equal(NameIndex.Get(CSharpSyntaxTree.ParseText(code), default).In(new Microsoft.CodeAnalysis.Text.TextSpan(0, code.Length)), names);
+        }
+        else
+        {
+            Assert.Equal(Names.None, names);
+        }
+    }
+
+    [Fact]
+    public void With_OpenTelemetry_every_file_is_indexed()
+    {
+        // Tracer and Baggage.Current can be used without any anchor word: the gate is off when OpenTelemetry is referenced.
+        const string code = "class C { void M(dynamic x) { x.Start(); x.Dispose(); } }";
+        Assert.False(NameIndex.MentionsTelemetry(CSharpSyntaxTree.ParseText(code), default));
+        Assert.Equal(Names.Start | Names.Dispose, NamesOfFirstBody(code, ReferenceSet.OpenTelemetryApi | ReferenceSet.DiagnosticSource));
+        Assert.Equal(Names.None, NamesOfFirstBody(code, ReferenceSet.DiagnosticSource));
+    }
+
+    private static Names NamesOfFirstBody(string code, ReferenceSet references)
+    {
+        var tree = CSharpSyntaxTree.ParseText(code);
+        var compilation = CSharpCompilation.Create("T", new[] { tree }, TestReferences.Get(references), new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var model = compilation.GetSemanticModel(tree);
+        var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First();
+        var block = model.GetOperation(method) ?? throw new InvalidOperationException("no operation for the method");
+        return NameIndex.In(ImmutableArray.Create(block), default);
     }
 
     private static (SyntaxTree Tree, SyntaxNode Body) Parse(string code)
