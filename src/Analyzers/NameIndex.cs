@@ -51,6 +51,22 @@ namespace ContextAnalyzers
 
         /// <summary>The names an activity or span is ended with.</summary>
         EndNames = Stop | Dispose | End,
+
+        /// <summary>The BCL flow APIs (CTX201, CTX202): rules on them need no telemetry word in the file.</summary>
+        FlowNames = SuppressFlow | UnsafeQueueUserWorkItem | UnsafeRegisterWaitForSingleObject | UnsafeStart | UnsafeRegister,
+    }
+
+    /// <summary>The anchor words a file spells (see <see cref="NameIndex.Mentions"/>).</summary>
+    [Flags]
+    internal enum AnchorWords
+    {
+        None = 0,
+
+        /// <summary><c>Activity</c>, <c>Baggage</c> or <c>Propagat</c> (or a Unicode escape, which could spell them).</summary>
+        Telemetry = 1,
+
+        /// <summary><c>SuppressFlow</c> or <c>Unsafe</c>.</summary>
+        Flow = 2,
     }
 
     /// <summary>
@@ -80,23 +96,25 @@ namespace ContextAnalyzers
         }
 
         /// <summary>
-        /// The words at least one of which a file spells when it can hold anything the rules match in a compilation that
-        /// does not reference OpenTelemetry: every <c>System.Diagnostics</c> type the rules know is named
-        /// <c>Activity</c>..., baggage members end in <c>Baggage</c>, propagators contain <c>Propagat</c>, and the BCL
-        /// rules start from <c>SuppressFlow</c> or an <c>Unsafe</c>... API. With OpenTelemetry referenced the gate is off
-        /// (a <c>Tracer</c> or <c>Baggage.Current</c> can be used without any of these words).
+        /// The words a file spells when it can hold anything the rules match in a compilation that does not reference
+        /// OpenTelemetry. Every <c>System.Diagnostics</c> type the rules know is named <c>Activity</c>..., the baggage
+        /// members end in <c>Baggage</c>, the propagators contain <c>Propagat</c>: without one of these words (and
+        /// without OpenTelemetry, whose <c>Tracer</c> or <c>Baggage.Current</c> can be used without them) only the BCL
+        /// flow rules can report, and they start from <c>SuppressFlow</c> or an <c>Unsafe</c>... API.
         /// </summary>
-        private static readonly string[] Anchors = { "Activity", "Baggage", "Propagat", "SuppressFlow", "Unsafe" };
+        private static readonly string[] TelemetryWords = { "Activity", "Baggage", "Propagat" };
+
+        private static readonly string[] FlowWords = { "SuppressFlow", "Unsafe" };
 
         /// <summary>The index of <paramref name="tree"/> (computed once per tree, by one thread: the others wait for it).</summary>
         public static NameIndex Get(SyntaxTree tree, CancellationToken cancellationToken) =>
             Cache.GetValue(tree, static _ => new Holder()).Index(tree, cancellationToken);
 
         /// <summary>
-        /// True when <paramref name="tree"/>'s text spells one of the <see cref="Anchors"/> (or holds a Unicode escape,
-        /// which could spell one): a handful of vectorized substring searches, cached per tree.
+        /// The anchor words <paramref name="tree"/>'s text spells (a Unicode escape counts as every word): a few
+        /// vectorized substring searches, cached per tree.
         /// </summary>
-        public static bool MentionsTelemetry(SyntaxTree tree, CancellationToken cancellationToken) =>
+        public static AnchorWords Mentions(SyntaxTree tree, CancellationToken cancellationToken) =>
             Cache.GetValue(tree, static _ => new Holder()).Mentions(tree, cancellationToken);
 
         /// <summary>The names found in <paramref name="span"/>.</summary>
@@ -124,9 +142,9 @@ namespace ContextAnalyzers
 
         /// <summary>
         /// The names found in <paramref name="blocks"/> (their syntax spans). In a compilation without OpenTelemetry, a
-        /// file that spells none of the <see cref="Anchors"/> has no name (the rules that can report there key on
-        /// <c>Activity</c>, baggage, propagator or BCL-flow APIs): its index is never built, and such bodies cost one
-        /// cached lookup.
+        /// file that spells no telemetry word (<see cref="AnchorWords.Telemetry"/>) can only have the BCL flow names
+        /// (<see cref="Names.FlowNames"/>), and a file that spells no anchor word at all has none: its index is never
+        /// built, and its bodies cost one cached lookup.
         /// </summary>
         public static Names In(ImmutableArray<IOperation> blocks, CancellationToken cancellationToken)
         {
@@ -137,17 +155,24 @@ namespace ContextAnalyzers
                 var syntax = block.Syntax;
                 var tree = syntax.SyntaxTree;
                 var holder = Cache.GetValue(tree, static _ => new Holder());
-                if (!holder.Mentions(tree, cancellationToken))
+                var wanted = (Names)ulong.MaxValue;
+                var mentions = holder.Mentions(tree, cancellationToken);
+                if ((mentions & AnchorWords.Telemetry) == 0)
                 {
                     // Unknown compilation (no semantic model): no gate.
                     openTelemetry ??= block.SemanticModel is not { } model || KnownTypes.Get(model.Compilation).HasOpenTelemetry;
                     if (!openTelemetry.Value)
                     {
-                        continue;
+                        if ((mentions & AnchorWords.Flow) == 0)
+                        {
+                            continue;
+                        }
+
+                        wanted = Names.FlowNames;
                     }
                 }
 
-                found |= holder.Index(tree, cancellationToken).In(syntax.Span);
+                found |= holder.Index(tree, cancellationToken).In(syntax.Span) & wanted;
             }
 
             return found;
@@ -274,7 +299,7 @@ namespace ContextAnalyzers
 
         private sealed class Holder
         {
-            private const int Unknown = 0, No = 1, Yes = 2;
+            private const int Unknown = 0, Known = 1 << 8;
 
             private NameIndex? value;
             private int mentions;
@@ -296,29 +321,35 @@ namespace ContextAnalyzers
                 }
             }
 
-            public bool Mentions(SyntaxTree tree, CancellationToken cancellationToken)
+            public AnchorWords Mentions(SyntaxTree tree, CancellationToken cancellationToken)
             {
                 var known = Volatile.Read(ref mentions);
                 if (known == Unknown)
                 {
                     // Idempotent: two threads may both compute it, and they write the same answer.
-                    known = ComputeMentions(tree.GetText(cancellationToken).ToString()) ? Yes : No;
+                    known = Known | (int)ComputeMentions(tree.GetText(cancellationToken).ToString());
                     Volatile.Write(ref mentions, known);
                 }
 
-                return known == Yes;
+                return (AnchorWords)(known & ~Known);
             }
 
-            private static bool ComputeMentions(string text)
+            private static AnchorWords ComputeMentions(string text)
             {
                 if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
                 {
-                    return true;
+                    return AnchorWords.Telemetry | AnchorWords.Flow;
                 }
 
-                foreach (var anchor in Anchors)
+                return (ContainsAny(text, TelemetryWords) ? AnchorWords.Telemetry : AnchorWords.None)
+                    | (ContainsAny(text, FlowWords) ? AnchorWords.Flow : AnchorWords.None);
+            }
+
+            private static bool ContainsAny(string text, string[] words)
+            {
+                foreach (var word in words)
                 {
-                    if (text.IndexOf(anchor, StringComparison.Ordinal) >= 0)
+                    if (text.IndexOf(word, StringComparison.Ordinal) >= 0)
                     {
                         return true;
                     }

@@ -22,7 +22,7 @@ namespace ContextAnalyzers.Benchmarks;
 /// </summary>
 internal static class AnalyzerCost
 {
-    public static async Task<int> RunAsync(int runs, int files, string? updateDocs)
+    public static async Task<int> RunAsync(int runs, int files, string? updateDocs, bool plainOnly = false)
     {
         var analyzers = Catalog();
         Console.WriteLine($"ContextAnalyzers analyzer cost: {analyzers.Length} analyzers, {runs} runs, {files} files");
@@ -40,6 +40,24 @@ internal static class AnalyzerCost
         }
 
         await MeasureAsync(warm, withOtel, ImmutableArray.Create<DiagnosticAnalyzer>(new FloorAnalyzer()));
+
+        if (plainOnly)
+        {
+            // Only the bail-out input: a quick loop while working on the no-OpenTelemetry cost (no docs update).
+            for (var i = 0; i < runs; i++)
+            {
+                var plainTrees = Parse(plain);
+                var compiler = await MeasureAsync(plainTrees, withoutOtel, default);
+                var rules = await MeasureAsync(plainTrees, withoutOtel, analyzers);
+                Console.WriteLine($"run {i + 1}/{runs}: no-OTel compiler {Ms(compiler.Wall)}, rules {Ms(rules.Summed)} summed ({Pct(rules.Summed, compiler.Wall)}), {rules.Diagnostics} diagnostics, {rules.Crashes} analyzer exceptions");
+                foreach (var (name, time) in rules.PerAnalyzer.OrderByDescending(p => p.Value))
+                {
+                    Console.WriteLine($"  {name}: {Ms(time)}");
+                }
+            }
+
+            return 0;
+        }
 
         var results = new List<Run>();
         for (var i = 0; i < runs; i++)

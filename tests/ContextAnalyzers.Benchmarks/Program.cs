@@ -1,11 +1,13 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using ContextAnalyzers.Corpus;
 
 namespace ContextAnalyzers.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/ContextAnalyzers.Benchmarks -- analyzers [--runs 5] [--files 2700] [--update-docs docs/performance.md]</c>:
-/// analyzer cost on the generated corpus. <c>-- runtime [BenchmarkDotNet options]</c>: runtime helpers vs the raw API.
+/// analyzer cost on the generated corpus (<c>--plain-only</c>: only the compilation without OpenTelemetry, to iterate on
+/// the bail-out). <c>-- corpus [--out dir] [--plain]</c>: write the corpus to disk. <c>-- runtime [BenchmarkDotNet options]</c>: runtime helpers vs the raw API.
 /// </summary>
 internal static class Program
 {
@@ -19,14 +21,32 @@ internal static class Program
                 return await AnalyzerCost.RunAsync(
                     int.Parse(Option(rest, "--runs") ?? "5", CultureInfo.InvariantCulture),
                     int.Parse(Option(rest, "--files") ?? "2700", CultureInfo.InvariantCulture),
-                    Option(rest, "--update-docs"));
+                    Option(rest, "--update-docs"),
+                    rest.Contains("--plain-only"));
+            case "corpus":
+                return WriteCorpus(Option(rest, "--out") ?? "artifacts/corpus", rest.Contains("--plain"), int.Parse(Option(rest, "--files") ?? "2700", CultureInfo.InvariantCulture));
             case "runtime":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? new[] { "--filter", "*" } : rest);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] | runtime [BenchmarkDotNet args]");
+                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] | corpus [--out dir] [--plain] [--files N] | runtime [BenchmarkDotNet args]");
                 return 2;
         }
+    }
+
+    /// <summary>Writes the generated corpus (instrumented, or <c>--plain</c>: without telemetry) to a folder, to read or grep it.</summary>
+    private static int WriteCorpus(string folder, bool plain, int files)
+    {
+        var corpus = CorpusGenerator.Generate(CorpusOptions.Benchmark with { FileCount = files, Instrumented = !plain });
+        foreach (var file in corpus)
+        {
+            var path = Path.Combine(folder, file.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, file.Text);
+        }
+
+        Console.WriteLine($"wrote {corpus.Count} files to {folder}");
+        return 0;
     }
 
     private static string? Option(string[] args, string name)
