@@ -178,8 +178,13 @@ namespace ContextAnalyzers.Runtime
             _ = Baggage.Current;
             object? previousHolder = RuntimeContext.GetValue(BaggageSlotName);
 
-            // Cut loose from the holder shared with the parent flow, then let OpenTelemetry create a fresh one.
-            RuntimeContext.SetValue(BaggageSlotName, null);
+            // Cut loose from the holder shared with the parent flow (if there is one), then let OpenTelemetry create a
+            // fresh one.
+            if (previousHolder is not null)
+            {
+                RuntimeContext.SetValue(BaggageSlotName, null);
+            }
+
             Baggage.Current = baggage;
             object? newHolder = RuntimeContext.GetValue(BaggageSlotName);
             return new ContextScope(Kind.Baggage, previousHolder, newHolder, null, default);

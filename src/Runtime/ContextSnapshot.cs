@@ -166,17 +166,31 @@ namespace ContextAnalyzers.Runtime
         {
             var saved = new AmbientContext(Activity.Current, RuntimeContext.GetValue(BaggageSlot));
             Activity.Current = activity;
-            UseIsolatedBaggage(baggage);
+            UseIsolatedBaggage(baggage, saved.previousHolder);
             return saved;
         }
 
         /// <summary>
-        /// Cuts the current flow loose from the (possibly shared) baggage holder, then installs <paramref name="baggage"/>
-        /// in a new holder that only this flow and the flows it starts can see.
+        /// Installs <paramref name="baggage"/> in a baggage holder of this flow's own, cut loose from
+        /// <paramref name="currentHolder"/> (the holder object current now, shared with the parent flow and its other
+        /// children): a change made under it does not leak to them. With no current holder there is nothing to cut
+        /// loose from (one context write saved), and empty baggage then needs no holder at all (reads see empty baggage
+        /// either way).
         /// </summary>
-        public static void UseIsolatedBaggage(Baggage baggage)
+        public static void UseIsolatedBaggage(Baggage baggage, object? currentHolder)
         {
-            RuntimeContext.SetValue(BaggageSlot, null);
+            if (currentHolder is null)
+            {
+                if (baggage.Count == 0)
+                {
+                    return;
+                }
+            }
+            else
+            {
+                RuntimeContext.SetValue(BaggageSlot, null);
+            }
+
             Baggage.Current = baggage;
         }
 

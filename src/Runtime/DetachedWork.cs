@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry;
+using OpenTelemetry.Context;
 
 namespace ContextAnalyzers.Runtime
 {
@@ -110,7 +111,7 @@ namespace ContextAnalyzers.Runtime
 
             // Flow is suppressed, so this runs in the default context: make that explicit, then install the copy.
             Activity.Current = null;
-            AmbientContext.UseIsolatedBaggage(baggage);
+            AmbientContext.UseIsolatedBaggage(baggage, RuntimeContext.GetValue(AmbientContext.BaggageSlot));
 
             var links = callerContext == default ? null : new[] { new ActivityLink(callerContext) };
             using var activity = source.StartActivity(activityName, ActivityKind.Internal, parentContext: default, tags: null, links: links);

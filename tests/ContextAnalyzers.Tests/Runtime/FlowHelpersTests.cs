@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using ContextAnalyzers.Runtime;
 using OpenTelemetry;
+using OpenTelemetry.Context;
 
 namespace ContextAnalyzers.Tests.Runtime;
 
@@ -58,6 +59,51 @@ public sealed class FlowHelpersTests : IDisposable
             Assert.Same(other, Activity.Current);
             Assert.Equal("b", Baggage.GetBaggage("tenant"));
         });
+        Baggage.ClearBaggage();
+    }
+
+    [Fact]
+    public async Task Snapshot_and_scope_in_a_flow_without_a_baggage_holder_leave_none_behind()
+    {
+        // A flow with no baggage holder has nothing to cut loose from: the helpers skip that context write (and, for
+        // empty baggage, the holder), and must still restore "no holder" and keep changes made inside from leaking.
+        using var request = source.StartActivity("request")!;
+        Baggage.SetBaggage("tenant", "a");
+        var full = ContextSnapshot.Capture();
+        var empty = default(ContextSnapshot);
+        Task work;
+        using (ExecutionContext.SuppressFlow())
+        {
+            work = Task.Run(() =>
+            {
+                Assert.Null(RuntimeContext.GetValue("otel.baggage"));
+                var inside = full.Run(() =>
+                {
+                    Baggage.SetBaggage("leak", "x");
+                    return (Activity.Current, Baggage.GetBaggage("tenant"), Baggage.GetBaggage("leak"));
+                });
+                Assert.Equal((request, "a", "x"), inside);
+                Assert.Null(RuntimeContext.GetValue("otel.baggage"));
+                Assert.Null(Activity.Current);
+                Assert.Null(Baggage.GetBaggage("leak"));
+
+                Assert.Equal(0, empty.Run(() => Baggage.Current.Count));
+                Assert.Null(RuntimeContext.GetValue("otel.baggage"));
+
+                using (ContextScope.SetBaggage("step", "one"))
+                {
+                    Assert.Equal("one", Baggage.GetBaggage("step"));
+                    Assert.NotNull(RuntimeContext.GetValue("otel.baggage"));
+                }
+
+                Assert.Null(RuntimeContext.GetValue("otel.baggage"));
+                Assert.Null(Baggage.GetBaggage("step"));
+            });
+        }
+
+        await work.WaitAsync(Guard);
+        Assert.Equal("a", Baggage.GetBaggage("tenant"));
+        Assert.Null(Baggage.GetBaggage("leak"));
         Baggage.ClearBaggage();
     }
 
