@@ -248,8 +248,21 @@ namespace ContextAnalyzers
             return positions is null ? Empty : new NameIndex(positions.ToArray(), names!.ToArray(), all);
         }
 
-        private static bool IsIdentifierPart(char c) =>
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c > 127 && char.IsLetterOrDigit(c));
+        private static bool IsIdentifierPart(char c) => c < 128 ? AsciiIdentifierPart[c] : char.IsLetterOrDigit(c);
+
+        /// <summary>ASCII letters, digits and <c>_</c>: one table load per character instead of four range tests.</summary>
+        private static readonly bool[] AsciiIdentifierPart = CreateAsciiTable();
+
+        private static bool[] CreateAsciiTable()
+        {
+            var table = new bool[128];
+            for (var c = 0; c < 128; c++)
+            {
+                table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            }
+
+            return table;
+        }
 
         private static Names Classify(string text, int start, int length)
         {
