@@ -460,6 +460,9 @@ namespace ContextAnalyzers.Rules
                     case "TryTake" when queue.IsBlockingCollection:
                     case "TryDequeue" when queue.IsConcurrentQueue:
                         return AddTryLoop(invocation);
+                    case "ReadAsync" when queue.IsChannel:
+                    case "Take" when queue.IsBlockingCollection:
+                        return AddTake(invocation, mustAwait: member.Name == "ReadAsync");
                     default:
                         return false;
                 }
@@ -615,6 +618,77 @@ namespace ContextAnalyzers.Rules
                 return true;
             }
 
+            /// <summary>
+            /// <c>var item = await q.Reader.ReadAsync(ct);</c> / <c>var item = q.Take();</c> →
+            /// <c>var envelope = ..; var item = envelope.Item;</c>; the rest of the block continues the producer's context.
+            /// </summary>
+            private bool AddTake(InvocationExpressionSyntax invocation, bool mustAwait)
+            {
+                ExpressionSyntax value = invocation;
+                var awaits = 0;
+                while (true)
+                {
+                    if (value.Parent is AwaitExpressionSyntax awaited)
+                    {
+                        value = awaited;
+                        awaits++;
+                    }
+                    else if (value.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } configure
+                        && configure.Expression == value
+                        && configured.Expression == configure)
+                    {
+                        value = configured;
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+
+                if (value.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } statement } declaration } declarator }
+                    || !statement.UsingKeyword.IsKind(SyntaxKind.None)
+                    || statement.Modifiers.Count > 0
+                    || awaits != (mustAwait ? 1 : 0))
+                {
+                    return false;
+                }
+
+                var following = statement.Parent switch
+                {
+                    BlockSyntax block => block.Statements,
+                    SwitchSectionSyntax section => section.Statements,
+                    _ => default,
+                };
+
+                var envelope = UniqueName("envelope", statement.Parent!);
+                foreach (var next in following.Skip(following.IndexOf(statement) + 1))
+                {
+                    if (!AddStarts(next, envelope))
+                    {
+                        return false;
+                    }
+                }
+
+                var itemType = declaration.Type;
+                var itemName = declarator.Identifier.ValueText;
+                var item = ItemDeclaration(itemType, itemName, envelope)
+                    .WithTrailingTrivia(statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).Take(1).DefaultIfEmpty(ElasticCarriageReturnLineFeed));
+                inner.Add(editor =>
+                {
+                    editor.InsertAfter(statement, item);
+                    editor.ReplaceNode(statement, (current, _) =>
+                    {
+                        var currentStatement = (LocalDeclarationStatementSyntax)current;
+                        var currentDeclaration = currentStatement.Declaration;
+                        var currentDeclarator = currentDeclaration.Variables[0];
+                        return currentStatement.WithDeclaration(currentDeclaration
+                            .WithType(itemType.IsVar ? currentDeclaration.Type : IdentifierName("var").WithTriviaFrom(currentDeclaration.Type))
+                            .WithVariables(SingletonSeparatedList(currentDeclarator.WithIdentifier(Identifier(currentDeclarator.Identifier.LeadingTrivia, envelope, currentDeclarator.Identifier.TrailingTrivia)))));
+                    });
+                });
+                return true;
+            }
+
             /// <summary>The unparented <c>StartActivity</c> calls of the consumer body continue the producer's context.</summary>
             private bool AddStarts(StatementSyntax body, string envelope)
             {
@@ -744,13 +818,16 @@ namespace ContextAnalyzers.Rules
             private static ExpressionSyntax InternalKind()
                 => ParseExpression("global::System.Diagnostics.ActivityKind.Internal").WithAdditionalAnnotations(Simplifier.Annotation);
 
-            private static StatementSyntax PrependItem(StatementSyntax body, TypeSyntax itemType, string itemName, string envelope)
-            {
-                var item = LocalDeclarationStatement(VariableDeclaration(
+            private static LocalDeclarationStatementSyntax ItemDeclaration(TypeSyntax itemType, string itemName, string envelope)
+                => LocalDeclarationStatement(VariableDeclaration(
                         itemType.WithoutTrivia(),
                         SingletonSeparatedList(VariableDeclarator(Identifier(itemName))
                             .WithInitializer(EqualsValueClause(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(envelope), IdentifierName("Item")))))))
                     .WithAdditionalAnnotations(Formatter.Annotation);
+
+            private static StatementSyntax PrependItem(StatementSyntax body, TypeSyntax itemType, string itemName, string envelope)
+            {
+                var item = ItemDeclaration(itemType, itemName, envelope);
                 if (body is BlockSyntax block)
                 {
                     return block.WithStatements(block.Statements.Insert(0, item));

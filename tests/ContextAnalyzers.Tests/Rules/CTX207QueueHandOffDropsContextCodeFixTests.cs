@@ -269,6 +269,116 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
         """, Key);
 
     [Fact]
+    public Task Channel_read_one_at_a_time_with_ReadAsync() => Verify.VerifyCodeFixAsync(Usings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+            private readonly Channel<Order> orders = Channel.CreateUnbounded<Order>();
+
+            public async Task AcceptAsync(Order order, CancellationToken ct)
+            {
+                using var activity = Source.StartActivity("accept");
+                await [|orders.Writer.WriteAsync|](order, ct);
+            }
+
+            public async Task ConsumeAsync(CancellationToken ct)
+            {
+                while (await orders.Reader.WaitToReadAsync(ct))
+                {
+                    Order order = await orders.Reader.ReadAsync(ct).ConfigureAwait(false);
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer);
+                    Process(order);
+                }
+            }
+
+            static void Process(Order order) { }
+        }
+        """, FixedUsings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+            private readonly Channel<ContextEnvelope<Order>> orders = Channel.CreateUnbounded<ContextEnvelope<Order>>();
+
+            public async Task AcceptAsync(Order order, CancellationToken ct)
+            {
+                using var activity = Source.StartActivity("accept");
+                await orders.Writer.WriteAsync(ContextEnvelope.Create(order), ct);
+            }
+
+            public async Task ConsumeAsync(CancellationToken ct)
+            {
+                while (await orders.Reader.WaitToReadAsync(ct))
+                {
+                    var envelope = await orders.Reader.ReadAsync(ct).ConfigureAwait(false);
+                    Order order = envelope.Item;
+                    using var scope = envelope.Open(Source, "process", ActivityKind.Consumer);
+                    Process(order);
+                }
+            }
+
+            static void Process(Order order) { }
+        }
+        """, Key);
+
+    [Fact]
+    public Task BlockingCollection_Take_in_a_local_function() => Verify.VerifyCodeFixAsync(Usings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+
+            public void Run(Order first)
+            {
+                using var pending = new BlockingCollection<Order>();
+                using (Source.StartActivity("accept"))
+                {
+                    [|pending.Add|](first);
+                }
+
+                Handle();
+
+                void Handle()
+                {
+                    var order = pending.Take();
+                    var activity = Source.StartActivity("process");
+                    activity?.Stop();
+                }
+            }
+        }
+        """, FixedUsings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+
+            public void Run(Order first)
+            {
+                using var pending = new BlockingCollection<ContextEnvelope<Order>>();
+                using (Source.StartActivity("accept"))
+                {
+                    pending.Add(ContextEnvelope.Create(first));
+                }
+
+                Handle();
+
+                void Handle()
+                {
+                    var envelope = pending.Take();
+                    var order = envelope.Item;
+                    var activity = Source.StartActivity("process", ActivityKind.Internal, envelope.Context);
+                    activity?.Stop();
+                }
+            }
+        }
+        """, Key);
+
+    [Fact]
     public Task Comments_and_layout_are_kept() => Verify.VerifyCodeFixAsync(Usings + """
         record Order(int Id);
 
@@ -466,7 +576,8 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
     [InlineData("private readonly ConcurrentQueue<Order> queue = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); } Order[] Snapshot() => queue.ToArray();")]
     [InlineData("private readonly ConcurrentQueue<Order> queue = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); } void N() { if (queue.TryDequeue(out var o)) { } }")]
     [InlineData("private readonly ConcurrentQueue<Order> queue = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); } void N() { foreach (var o in queue) { } }")]
-    [InlineData("private readonly BlockingCollection<Order> pending = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); } void N() { var o = pending.Take(); }")]
+    [InlineData("private readonly BlockingCollection<Order> pending = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); } void N() { Handle(pending.Take()); } static void Handle(Order o) { }")]
+    [InlineData("private readonly Channel<Order> orders = Channel.CreateUnbounded<Order>();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|orders.Writer.TryWrite|](o); } void N() { var pending = orders.Reader.ReadAsync(); }")]
     // A creation whose element type cannot be rewritten alone.
     [InlineData("private readonly BlockingCollection<Order> pending = new(new ConcurrentQueue<Order>());", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); }")]
     [InlineData("private readonly ConcurrentQueue<Order> queue = Create();", "static ConcurrentQueue<Order> Create() => new(); void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); }")]
