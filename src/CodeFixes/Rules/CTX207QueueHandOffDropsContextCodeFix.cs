@@ -28,7 +28,8 @@ namespace ContextAnalyzers.Rules
     /// (baggage restored too), any other shape gets <c>envelope.Context</c> as its parent.
     /// <para>
     /// Offered only when every use can be rewritten: the queue is a private field (all uses inside its type) or a local
-    /// of type <c>Channel&lt;T&gt;</c>, <c>BlockingCollection&lt;T&gt;</c> or <c>ConcurrentQueue&lt;T&gt;</c>, created by a form
+    /// of type <c>Channel&lt;T&gt;</c>, <c>BlockingCollection&lt;T&gt;</c> or <c>ConcurrentQueue&lt;T&gt;</c> (with the private
+    /// <c>ChannelWriter&lt;T&gt;</c>/<c>ChannelReader&lt;T&gt;</c> fields or locals taken from the channel), created by a form
     /// whose element type can be rewritten, and every reference is a write, a supported consumer loop, or a member whose
     /// signature does not involve <c>T</c> (<c>Count</c>, <c>Complete()</c>, <c>WaitToReadAsync()</c>...). A queue that is
     /// passed, returned, exposed, enumerated or read in another shape is left alone.
@@ -87,36 +88,28 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            var queue = Queue.Create(symbol, types, envelopeType);
+            var queue = Queue.Discover(symbol, types, envelopeType, model.Compilation, cancellationToken);
             if (queue is null)
             {
                 return null;
             }
 
-            // Every place the queue can be used: its type (a private field) or its block (a local).
-            var scopes = new List<(Document Document, SyntaxNode Root, SemanticModel Model, SyntaxNode Scope)>();
-            if (symbol is IFieldSymbol field)
+            // Every place a member of the queue can be used: its type (a private field) or its block (a local).
+            var scopes = new List<(Document Document, SyntaxNode Root, SemanticModel Model, SyntaxNode Scope, Member Member)>();
+            foreach (var member in queue.Members)
             {
-                foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+                foreach (var scope in member.Scopes(cancellationToken)!)
                 {
-                    var scopeDocument = solution.GetDocument(reference.SyntaxTree);
+                    var scopeDocument = solution.GetDocument(scope.SyntaxTree);
                     if (scopeDocument is null)
                     {
                         return null;
                     }
 
-                    var scopeRoot = await reference.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
-                    var scopeModel = reference.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(reference.SyntaxTree);
-                    scopes.Add((scopeDocument, scopeRoot, scopeModel, reference.GetSyntax(cancellationToken)));
+                    var scopeRoot = await scope.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
+                    var scopeModel = scope.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(scope.SyntaxTree);
+                    scopes.Add((scopeDocument, scopeRoot, scopeModel, scope, member));
                 }
-            }
-            else if (queue.Declarator.FirstAncestorOrSelf<BlockSyntax>() is { } block && queue.Declarator.SyntaxTree == model.SyntaxTree)
-            {
-                scopes.Add((document, root, model, block));
-            }
-            else
-            {
-                return null;
             }
 
             // Plan every edit before changing anything: one unsupported use and nothing is offered.
@@ -125,14 +118,17 @@ namespace ContextAnalyzers.Rules
             {
                 var first = group.First();
                 var plan = new DocumentPlan(first.Model, queue, cancellationToken);
-                if (queue.Declarator.SyntaxTree == first.Root.SyntaxTree && !plan.AddDeclaration())
+                foreach (var member in queue.Members)
                 {
-                    return null;
+                    if (member.Declarator.SyntaxTree == first.Root.SyntaxTree && !plan.AddDeclaration(member))
+                    {
+                        return null;
+                    }
                 }
 
                 foreach (var scope in group)
                 {
-                    if (!plan.AddReferences(scope.Scope))
+                    if (!plan.AddReferences(scope.Scope, scope.Member))
                     {
                         return null;
                     }
@@ -261,35 +257,35 @@ namespace ContextAnalyzers.Rules
             }
         }
 
-        /// <summary>The queue symbol, its declaration and its element type.</summary>
-        internal sealed class Queue
+        internal enum QueueKind
         {
-            private Queue(ISymbol symbol, INamedTypeSymbol type, ITypeSymbol element, VariableDeclaratorSyntax declarator, QueueTypes types)
+            Channel,
+            Writer,
+            Reader,
+            BlockingCollection,
+            ConcurrentQueue,
+        }
+
+        /// <summary>A private field or a local that holds the queue (a channel, or the writer or reader taken from it).</summary>
+        internal sealed class Member
+        {
+            private Member(ISymbol symbol, QueueKind kind, ITypeSymbol element, VariableDeclaratorSyntax declarator)
             {
                 Symbol = symbol;
-                Type = type;
+                Kind = kind;
                 Element = element;
                 Declarator = declarator;
-                Types = types;
             }
 
             public ISymbol Symbol { get; }
 
-            public INamedTypeSymbol Type { get; }
+            public QueueKind Kind { get; }
 
             public ITypeSymbol Element { get; }
 
             public VariableDeclaratorSyntax Declarator { get; }
 
-            public QueueTypes Types { get; }
-
-            public bool IsChannel => SymbolEqualityComparer.Default.Equals(Type.OriginalDefinition, Types.Channel);
-
-            public bool IsBlockingCollection => SymbolEqualityComparer.Default.Equals(Type.OriginalDefinition, Types.BlockingCollection);
-
-            public bool IsConcurrentQueue => SymbolEqualityComparer.Default.Equals(Type.OriginalDefinition, Types.ConcurrentQueue);
-
-            public static Queue? Create(ISymbol symbol, QueueTypes types, INamedTypeSymbol envelopeType)
+            public static Member? Create(ISymbol? symbol, QueueTypes types, INamedTypeSymbol envelopeType)
             {
                 var type = symbol switch
                 {
@@ -298,7 +294,8 @@ namespace ContextAnalyzers.Rules
                     _ => null,
                 };
 
-                if (type is not INamedTypeSymbol { TypeArguments.Length: 1 } named
+                if (symbol is null
+                    || type is not INamedTypeSymbol { TypeArguments.Length: 1 } named
                     || named.TypeArguments[0] is not { } element
                     || element.TypeKind is TypeKind.Error or TypeKind.TypeParameter
                     || SymbolEqualityComparer.Default.Equals(element.OriginalDefinition, envelopeType)
@@ -308,9 +305,136 @@ namespace ContextAnalyzers.Rules
                     return null;
                 }
 
-                var queue = new Queue(symbol, named, element, declarator, types);
-                return queue.IsChannel || queue.IsBlockingCollection || queue.IsConcurrentQueue ? queue : null;
+                var original = named.OriginalDefinition;
+                QueueKind? kind = SymbolEqualityComparer.Default.Equals(original, types.Channel) ? QueueKind.Channel
+                    : SymbolEqualityComparer.Default.Equals(original, types.ChannelWriter) ? QueueKind.Writer
+                    : SymbolEqualityComparer.Default.Equals(original, types.ChannelReader) ? QueueKind.Reader
+                    : SymbolEqualityComparer.Default.Equals(original, types.BlockingCollection) ? QueueKind.BlockingCollection
+                    : SymbolEqualityComparer.Default.Equals(original, types.ConcurrentQueue) ? QueueKind.ConcurrentQueue
+                    : null;
+                return kind is null ? null : new Member(symbol, kind.Value, element, declarator);
             }
+
+            /// <summary>Where the member can be used: its type's declarations (a private field) or its block (a local); null when unknown.</summary>
+            public IReadOnlyList<SyntaxNode>? Scopes(CancellationToken cancellationToken)
+            {
+                if (Symbol is IFieldSymbol field)
+                {
+                    return field.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).ToList();
+                }
+
+                return Declarator.FirstAncestorOrSelf<BlockSyntax>() is { } block ? new[] { block } : null;
+            }
+        }
+
+        /// <summary>The queue: the symbols that hold it (a channel and the writer/reader fields or locals taken from it) and its element type.</summary>
+        internal sealed class Queue
+        {
+            private readonly List<Member> members = new();
+
+            private Queue(ITypeSymbol element, QueueTypes types)
+            {
+                Element = element;
+                Types = types;
+            }
+
+            public ITypeSymbol Element { get; }
+
+            public QueueTypes Types { get; }
+
+            public IReadOnlyList<Member> Members => members;
+
+            public Member? Find(ISymbol? symbol) => symbol is null ? null : members.FirstOrDefault(m => SymbolEqualityComparer.Default.Equals(m.Symbol, symbol));
+
+            /// <summary>The queue held by <paramref name="start"/>, with the channel it was taken from and the writers/readers taken from that channel.</summary>
+            public static Queue? Discover(ISymbol start, QueueTypes types, INamedTypeSymbol envelopeType, Compilation compilation, CancellationToken cancellationToken)
+            {
+                var first = Member.Create(start, types, envelopeType);
+                if (first is null)
+                {
+                    return null;
+                }
+
+                var queue = new Queue(first.Element, types);
+                queue.members.Add(first);
+                for (var i = 0; i < queue.members.Count; i++)
+                {
+                    var member = queue.members[i];
+                    var scopes = member.Scopes(cancellationToken);
+                    if (scopes is null)
+                    {
+                        return null;
+                    }
+
+                    var related = new List<ISymbol?>();
+                    var declarationModel = compilation.GetSemanticModel(member.Declarator.SyntaxTree);
+                    if (member.Kind is QueueKind.Writer or QueueKind.Reader && member.Declarator.Initializer is { } initializer)
+                    {
+                        related.Add(ChannelOf(initializer.Value, declarationModel, cancellationToken));
+                    }
+
+                    foreach (var scope in scopes)
+                    {
+                        var model = compilation.GetSemanticModel(scope.SyntaxTree);
+                        foreach (var reference in References(scope, member.Symbol, model, cancellationToken))
+                        {
+                            if (member.Kind == QueueKind.Channel && reference.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer" or "Reader" } side && side.Expression == reference)
+                            {
+                                related.Add(DerivedSymbol(side, model, cancellationToken));
+                            }
+                            else if (member.Kind is QueueKind.Writer or QueueKind.Reader && reference.Parent is AssignmentExpressionSyntax assignment && assignment.Left == reference)
+                            {
+                                related.Add(ChannelOf(assignment.Right, model, cancellationToken));
+                            }
+                        }
+                    }
+
+                    foreach (var symbol in related)
+                    {
+                        if (symbol is null || queue.Find(symbol) is not null || Member.Create(symbol, types, envelopeType) is not { } added)
+                        {
+                            // Not a queue member: the use that leads there is rejected when the edits are planned.
+                            continue;
+                        }
+
+                        if (!SymbolEqualityComparer.IncludeNullability.Equals(added.Element, queue.Element))
+                        {
+                            return null;
+                        }
+
+                        queue.members.Add(added);
+                    }
+                }
+
+                return queue;
+            }
+
+            /// <summary>The references to <paramref name="symbol"/> in <paramref name="scope"/> (<c>x</c> or <c>this.x</c>).</summary>
+            public static IEnumerable<ExpressionSyntax> References(SyntaxNode scope, ISymbol symbol, SemanticModel model, CancellationToken cancellationToken)
+            {
+                foreach (var name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (name.Identifier.ValueText == symbol.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, symbol))
+                    {
+                        yield return name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } self && self.Name == name ? self : name;
+                    }
+                }
+            }
+
+            /// <summary><c>c.Writer</c> / <c>c.Reader</c> → the symbol of <c>c</c>.</summary>
+            public static ISymbol? ChannelOf(ExpressionSyntax value, SemanticModel model, CancellationToken cancellationToken)
+                => value is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer" or "Reader" } side
+                   && side.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }
+                    ? model.GetSymbolInfo(side.Expression, cancellationToken).Symbol
+                    : null;
+
+            /// <summary>The field or local that <c>c.Writer</c> / <c>c.Reader</c> initializes or is assigned to.</summary>
+            public static ISymbol? DerivedSymbol(MemberAccessExpressionSyntax side, SemanticModel model, CancellationToken cancellationToken) => side.Parent switch
+            {
+                EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => model.GetDeclaredSymbol(declarator, cancellationToken),
+                AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment when assignment.Right == side => model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol,
+                _ => null,
+            };
         }
 
         /// <summary>The edits of one document, checked before any is made.</summary>
@@ -351,50 +475,51 @@ namespace ContextAnalyzers.Rules
             }
 
             /// <summary>The declared type and the initializer.</summary>
-            public bool AddDeclaration()
+            public bool AddDeclaration(Member member)
             {
-                var declaration = (VariableDeclarationSyntax)queue.Declarator.Parent!;
+                var declaration = (VariableDeclarationSyntax)member.Declarator.Parent!;
                 if (declaration.Parent is not (FieldDeclarationSyntax or LocalDeclarationStatementSyntax))
                 {
                     return false;
                 }
 
-                if (declaration.Type.IsVar)
+                var initializer = member.Declarator.Initializer?.Value;
+                if (member.Kind is QueueKind.Writer or QueueKind.Reader)
                 {
-                    if (queue.Declarator.Initializer is null || !AddCreation(queue.Declarator.Initializer.Value, requireSpelled: true))
-                    {
-                        return false;
-                    }
-                }
-                else
-                {
-                    if (SingleTypeArgument(declaration.Type) is not { } argument)
+                    // Taken from the channel (`= channel.Writer`), or assigned later.
+                    if (initializer is not null && !IsDerivedFrom(initializer, member.Kind))
                     {
                         return false;
                     }
 
-                    inner.Add(editor => editor.ReplaceNode(argument, Envelope(argument)));
-                    if (queue.Declarator.Initializer is { } initializer && !AddCreation(initializer.Value, requireSpelled: false))
+                    if (declaration.Type.IsVar)
                     {
-                        return false;
+                        return initializer is not null;
                     }
                 }
+                else if (declaration.Type.IsVar)
+                {
+                    return initializer is not null && AddCreation(initializer, requireSpelled: true);
+                }
+                else if (initializer is not null && !AddCreation(initializer, requireSpelled: false))
+                {
+                    return false;
+                }
 
+                if (SingleTypeArgument(declaration.Type) is not { } argument)
+                {
+                    return false;
+                }
+
+                inner.Add(editor => editor.ReplaceNode(argument, Envelope(argument)));
                 return true;
             }
 
-            public bool AddReferences(SyntaxNode scope)
+            public bool AddReferences(SyntaxNode scope, Member member)
             {
-                foreach (var name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+                foreach (var reference in Queue.References(scope, member.Symbol, model, cancellationToken))
                 {
-                    if (name.Identifier.ValueText != queue.Symbol.Name
-                        || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, queue.Symbol))
-                    {
-                        continue;
-                    }
-
-                    ExpressionSyntax reference = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } self && self.Name == name ? self : name;
-                    if (!AddReference(reference))
+                    if (!AddReference(reference, member))
                     {
                         return false;
                     }
@@ -405,20 +530,35 @@ namespace ContextAnalyzers.Rules
                 return true;
             }
 
-            private bool AddReference(ExpressionSyntax reference)
+            /// <summary><c>c.Writer</c> / <c>c.Reader</c> of a channel of this queue, for a writer / reader.</summary>
+            private bool IsDerivedFrom(ExpressionSyntax value, QueueKind kind)
+                => value is MemberAccessExpressionSyntax side
+                   && side.Name.Identifier.ValueText == (kind == QueueKind.Writer ? "Writer" : "Reader")
+                   && queue.Find(Queue.ChannelOf(value, model, cancellationToken)) is { Kind: QueueKind.Channel };
+
+            private bool AddReference(ExpressionSyntax reference, Member member)
             {
                 if (reference.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == reference)
                 {
-                    return AddCreation(assignment.Right, requireSpelled: false);
+                    return member.Kind is QueueKind.Writer or QueueKind.Reader
+                        ? IsDerivedFrom(assignment.Right, member.Kind)
+                        : AddCreation(assignment.Right, requireSpelled: false);
                 }
 
-                // A channel is used through its Writer or Reader.
+                // A channel is used through its Writer or Reader (or hands them to a writer/reader of this queue).
                 var target = reference;
-                if (queue.IsChannel)
+                var kind = member.Kind;
+                if (kind == QueueKind.Channel)
                 {
                     if (reference.Parent is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer" or "Reader" } side || side.Expression != reference)
                     {
                         return false;
+                    }
+
+                    kind = side.Name.Identifier.ValueText == "Writer" ? QueueKind.Writer : QueueKind.Reader;
+                    if (queue.Find(Queue.DerivedSymbol(side, model, cancellationToken)) is { } derived)
+                    {
+                        return derived.Kind == kind;
                     }
 
                     target = side;
@@ -429,13 +569,13 @@ namespace ContextAnalyzers.Rules
                     return false;
                 }
 
-                var member = model.GetSymbolInfo(access, cancellationToken).Symbol;
-                if (member is null || member.IsStatic || member is IMethodSymbol { MethodKind: MethodKind.ReducedExtension })
+                var symbol = model.GetSymbolInfo(access, cancellationToken).Symbol;
+                if (symbol is null || symbol.IsStatic || symbol is IMethodSymbol { MethodKind: MethodKind.ReducedExtension })
                 {
                     return false;
                 }
 
-                if (!InvolvesElement(member))
+                if (!InvolvesElement(symbol))
                 {
                     return true;
                 }
@@ -447,22 +587,22 @@ namespace ContextAnalyzers.Rules
                     return false;
                 }
 
-                switch (member.Name)
+                switch (symbol.Name)
                 {
-                    case "TryWrite" or "WriteAsync" when queue.IsChannel:
-                    case "Add" or "TryAdd" when queue.IsBlockingCollection:
-                    case "Enqueue" when queue.IsConcurrentQueue:
+                    case "TryWrite" or "WriteAsync" when kind == QueueKind.Writer:
+                    case "Add" or "TryAdd" when kind == QueueKind.BlockingCollection:
+                    case "Enqueue" when kind == QueueKind.ConcurrentQueue:
                         return AddWrite(operation);
-                    case "ReadAllAsync" when queue.IsChannel:
-                    case "GetConsumingEnumerable" when queue.IsBlockingCollection:
+                    case "ReadAllAsync" when kind == QueueKind.Reader:
+                    case "GetConsumingEnumerable" when kind == QueueKind.BlockingCollection:
                         return invocation.Parent is ForEachStatementSyntax loop && loop.Expression == invocation && AddForEach(loop);
-                    case "TryRead" when queue.IsChannel:
-                    case "TryTake" when queue.IsBlockingCollection:
-                    case "TryDequeue" when queue.IsConcurrentQueue:
+                    case "TryRead" when kind == QueueKind.Reader:
+                    case "TryTake" when kind == QueueKind.BlockingCollection:
+                    case "TryDequeue" when kind == QueueKind.ConcurrentQueue:
                         return AddTryLoop(invocation);
-                    case "ReadAsync" when queue.IsChannel:
-                    case "Take" when queue.IsBlockingCollection:
-                        return AddTake(invocation, mustAwait: member.Name == "ReadAsync");
+                    case "ReadAsync" when kind == QueueKind.Reader:
+                    case "Take" when kind == QueueKind.BlockingCollection:
+                        return AddTake(invocation, mustAwait: symbol.Name == "ReadAsync");
                     default:
                         return false;
                 }

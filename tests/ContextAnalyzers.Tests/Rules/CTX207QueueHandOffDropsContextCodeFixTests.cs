@@ -378,6 +378,81 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
         }
         """, Key);
 
+    private const string WriterReaderPair = """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+            private readonly ChannelWriter<Order> writer;
+            private readonly ChannelReader<Order> reader;
+
+            public Worker()
+            {
+                var channel = Channel.CreateBounded<Order>(new BoundedChannelOptions(100) { FullMode = BoundedChannelFullMode.Wait });
+                writer = channel.Writer;
+                reader = channel.Reader;
+            }
+
+            public ValueTask AcceptAsync(Order order)
+            {
+                using var activity = Source.StartActivity("accept");
+                return [|writer.WriteAsync|](order);
+            }
+
+            public async Task ConsumeAsync()
+            {
+                while (await reader.WaitToReadAsync())
+                {
+                    while (reader.TryRead(out var order))
+                    {
+                        using var activity = [|Source.StartActivity|]("process");
+                    }
+                }
+            }
+        """;
+
+    [Fact]
+    public Task Writer_and_reader_fields_taken_from_a_local_channel() => Verify.VerifyCodeFixAsync(Usings + WriterReaderPair + "\n}", FixedUsings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+            private readonly ChannelWriter<ContextEnvelope<Order>> writer;
+            private readonly ChannelReader<ContextEnvelope<Order>> reader;
+
+            public Worker()
+            {
+                var channel = Channel.CreateBounded<ContextEnvelope<Order>>(new BoundedChannelOptions(100) { FullMode = BoundedChannelFullMode.Wait });
+                writer = channel.Writer;
+                reader = channel.Reader;
+            }
+
+            public ValueTask AcceptAsync(Order order)
+            {
+                using var activity = Source.StartActivity("accept");
+                return writer.WriteAsync(ContextEnvelope.Create(order));
+            }
+
+            public async Task ConsumeAsync()
+            {
+                while (await reader.WaitToReadAsync())
+                {
+                    while (reader.TryRead(out var envelope))
+                    {
+                        var order = envelope.Item;
+                        using var scope = envelope.Open(Source, "process", ActivityKind.Internal);
+                    }
+                }
+            }
+        }
+        """, Key);
+
+    [Fact]
+    public Task Not_offered_when_the_reader_taken_from_the_channel_is_exposed()
+        => Verify.VerifyNoCodeFixOfferedAsync(Usings + WriterReaderPair + "\n    public ChannelReader<Order> Reader => reader;\n}", Key);
+
     [Fact]
     public Task Comments_and_layout_are_kept() => Verify.VerifyCodeFixAsync(Usings + """
         record Order(int Id);
