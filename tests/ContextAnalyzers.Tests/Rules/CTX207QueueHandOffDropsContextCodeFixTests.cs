@@ -454,6 +454,67 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
         => Verify.VerifyNoCodeFixOfferedAsync(Usings + WriterReaderPair + "\n    public ChannelReader<Order> Reader => reader;\n}", Key);
 
     [Fact]
+    public Task Every_unparented_start_in_the_consumer_continues_the_producer() => Verify.VerifyCodeFixAsync(Usings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+            static readonly System.Collections.Generic.KeyValuePair<string, object?>[] Tags = { new("k", "v") };
+            private readonly BlockingCollection<Order> pending = new();
+
+            public void Accept(Order order)
+            {
+                using var activity = Source.StartActivity("accept");
+                [|pending.TryAdd|](order, 100);
+            }
+
+            public void Consume(ActivityContext other)
+            {
+                foreach (var order in pending.GetConsumingEnumerable())
+                {
+                    var first = [|Source.StartActivity|](ActivityKind.Consumer, tags: Tags);
+                    first?.Stop();
+                    using var second = [|Source.StartActivity|](kind: ActivityKind.Consumer, name: "second");
+                    second?.SetTag("id", order.Id);
+                    using var third = Source.StartActivity("third", ActivityKind.Client, other);
+                    System.Action later = () => Source.StartActivity("later")?.Stop();
+                }
+            }
+        }
+        """, FixedUsings + """
+        record Order(int Id);
+
+        class Worker
+        {
+            static readonly ActivitySource Source = new("S");
+            static readonly System.Collections.Generic.KeyValuePair<string, object?>[] Tags = { new("k", "v") };
+            private readonly BlockingCollection<ContextEnvelope<Order>> pending = new();
+
+            public void Accept(Order order)
+            {
+                using var activity = Source.StartActivity("accept");
+                pending.TryAdd(ContextEnvelope.Create(order), 100);
+            }
+
+            public void Consume(ActivityContext other)
+            {
+                foreach (var envelope in pending.GetConsumingEnumerable())
+                {
+                    var order = envelope.Item;
+                    var first = Source.StartActivity(ActivityKind.Consumer, tags: Tags, parentContext: envelope.Context);
+                    first?.Stop();
+                    using var scope = envelope.Open(Source, "second", ActivityKind.Consumer);
+                    var second = scope.Activity;
+                    second?.SetTag("id", order.Id);
+                    using var third = Source.StartActivity("third", ActivityKind.Client, other);
+                    System.Action later = () => Source.StartActivity("later")?.Stop();
+                }
+            }
+        }
+        """, Key);
+
+    [Fact]
     public Task Comments_and_layout_are_kept() => Verify.VerifyCodeFixAsync(Usings + """
         record Order(int Id);
 
