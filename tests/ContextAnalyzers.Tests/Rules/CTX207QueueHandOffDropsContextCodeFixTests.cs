@@ -714,6 +714,8 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
     [InlineData("private readonly ConcurrentQueue<Order> queue = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); } void N() { foreach (var o in queue) { } }")]
     [InlineData("private readonly BlockingCollection<Order> pending = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); } void N() { Handle(pending.Take()); } static void Handle(Order o) { }")]
     [InlineData("private readonly Channel<Order> orders = Channel.CreateUnbounded<Order>();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|orders.Writer.TryWrite|](o); } void N() { var pending = orders.Reader.ReadAsync(); }")]
+    // Half-typed code: a use that does not bind.
+    [InlineData("private readonly Channel<Order> orders = Channel.CreateUnbounded<Order>();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|orders.Writer.TryWrite|](o); } void N() { orders.Reader.{|CS1061:Missing|}(); }")]
     // A creation whose element type cannot be rewritten alone.
     [InlineData("private readonly BlockingCollection<Order> pending = new(new ConcurrentQueue<Order>());", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); }")]
     [InlineData("private readonly ConcurrentQueue<Order> queue = Create();", "static ConcurrentQueue<Order> Create() => new(); void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); }")]
