@@ -689,6 +689,12 @@ namespace ContextAnalyzers.Rules
             /// <summary><c>foreach (var item in q.Reader.ReadAllAsync())</c> → <c>foreach (var envelope in ..) { var item = envelope.Item; .. }</c>.</summary>
             private bool AddForEach(ForEachStatementSyntax loop)
             {
+                // `foreach (Sub x in ..)` casts each item: `Sub x = envelope.Item;` would not compile.
+                if (!loop.Type.IsVar && !SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(loop.Type, cancellationToken).Type, queue.Element))
+                {
+                    return false;
+                }
+
                 var envelope = UniqueName("envelope", loop);
                 var itemType = loop.Type;
                 var itemName = loop.Identifier.ValueText;

@@ -716,6 +716,8 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
     [InlineData("private readonly Channel<Order> orders = Channel.CreateUnbounded<Order>();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|orders.Writer.TryWrite|](o); } void N() { var pending = orders.Reader.ReadAsync(); }")]
     // Half-typed code: a use that does not bind.
     [InlineData("private readonly Channel<Order> orders = Channel.CreateUnbounded<Order>();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|orders.Writer.TryWrite|](o); } void N() { orders.Reader.{|CS1061:Missing|}(); }")]
+    // A foreach that casts each item.
+    [InlineData("private readonly BlockingCollection<object> pending = new();", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); } void N() { foreach (Order o in pending.GetConsumingEnumerable()) { } }")]
     // A creation whose element type cannot be rewritten alone.
     [InlineData("private readonly BlockingCollection<Order> pending = new(new ConcurrentQueue<Order>());", "void M(Order o) { using var a = Source.StartActivity(\"a\"); [|pending.Add|](o); }")]
     [InlineData("private readonly ConcurrentQueue<Order> queue = Create();", "static ConcurrentQueue<Order> Create() => new(); void M(Order o) { using var a = Source.StartActivity(\"a\"); [|queue.Enqueue|](o); }")]
