@@ -1,5 +1,10 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
 using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Verify = ContextAnalyzers.Tests.Verification.CodeFixVerifier<ContextAnalyzers.Rules.CTX207QueueHandOffDropsContextAnalyzer, ContextAnalyzers.Rules.CTX207QueueHandOffDropsContextCodeFix>;
 
 namespace ContextAnalyzers.Tests.Rules;
@@ -27,8 +32,7 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
 
         """;
 
-    [Fact]
-    public Task Channel_producer_and_consumer_in_one_class() => Verify.VerifyCodeFixAsync(Usings + """
+    private const string ChannelWorker = """
         record Order(int Id);
 
         class Worker
@@ -58,7 +62,9 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
 
             static void Process(Order order) { }
         }
-        """, FixedUsings + """
+        """;
+
+    private const string ChannelWorkerFixed = """
         record Order(int Id);
 
         class Worker
@@ -90,7 +96,62 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
 
             static void Process(Order order) { }
         }
-        """, Key);
+        """;
+
+    [Fact]
+    public Task Channel_producer_and_consumer_in_one_class()
+        => Verify.VerifyCodeFixAsync(Usings + ChannelWorker, FixedUsings + ChannelWorkerFixed, Key);
+
+    [Fact]
+    public async Task The_fixed_consumer_continues_the_producers_trace()
+    {
+        // The code before and after the fix, compiled and run: a producer under an activity, a consumer whose flow did
+        // not inherit anything (a background loop started with flow suppressed).
+        var (accept, process) = await RunWorkerAsync(Usings + ChannelWorker);
+        Assert.NotEqual(accept.TraceId, process.TraceId);
+
+        (accept, process) = await RunWorkerAsync(FixedUsings + ChannelWorkerFixed);
+        Assert.Equal(accept.TraceId, process.TraceId);
+        Assert.Equal(accept.SpanId, process.ParentSpanId);
+        Assert.Equal(ActivityKind.Internal, process.Kind);
+        Assert.Equal(1, process.GetTagItem("order.id"));
+    }
+
+    private static async Task<(Activity Accept, Activity Process)> RunWorkerAsync(string markup)
+    {
+        var compilation = CSharpCompilation.Create(
+            "CTX207Run" + Guid.NewGuid().ToString("N"),
+            new[] { CSharpSyntaxTree.ParseText(Markup.Parse(markup).Text, new CSharpParseOptions(LanguageVersion.Latest)) },
+            TestReferences.Get(ReferenceSet.All),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var assembly = Assembly.Load(image.ToArray());
+        var workerType = assembly.GetType("Worker")!;
+        var orderType = assembly.GetType("Order")!;
+        var source = (ActivitySource)workerType.GetField("Source", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, source),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var worker = Activator.CreateInstance(workerType)!;
+        await Task.Run(() => workerType.GetMethod("Accept")!.Invoke(worker, new[] { Activator.CreateInstance(orderType, 1) }));
+        workerType.GetMethod("Stop")!.Invoke(worker, null);
+        Task consume;
+        using (ExecutionContext.SuppressFlow())
+        {
+            consume = Task.Run(() => (Task)workerType.GetMethod("ConsumeAsync")!.Invoke(worker, new object[] { CancellationToken.None })!);
+        }
+
+        await consume;
+        return (stopped.Single(a => a.OperationName == "accept"), stopped.Single(a => a.OperationName == "process"));
+    }
 
     [Fact]
     public Task BlockingCollection_with_an_embedded_body_and_a_using_block() => Verify.VerifyCodeFixAsync(Usings + """
