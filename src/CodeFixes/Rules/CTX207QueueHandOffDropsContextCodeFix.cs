@@ -159,8 +159,7 @@ namespace ContextAnalyzers.Rules
         /// <summary>The queue expression of the producer call, or of the consumer loop around the <c>StartActivity</c> call.</summary>
         private static ExpressionSyntax? QueueExpression(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken)
         {
-            if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" }
-                || invocation.Expression is IdentifierNameSyntax { Identifier.ValueText: "StartActivity" })
+            if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" })
             {
                 foreach (var ancestor in invocation.Ancestors())
                 {
@@ -222,7 +221,7 @@ namespace ContextAnalyzers.Rules
             return receiver is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax } ? receiver : null;
         }
 
-        /// <summary>Queue types of the compilation; null when any is missing (nothing to fix then).</summary>
+        /// <summary>The queue types of the compilation (each may be missing); null without <c>ActivitySource</c>.</summary>
         internal sealed class QueueTypes
         {
             private QueueTypes(Compilation compilation)
