@@ -107,6 +107,60 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
     }
 
     [Fact]
+    public async Task The_docs_example()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Code("""
+                Task? pump;
+                System.Threading.Channels.ChannelReader<string> reader = null!;
+                static void Warm() { }
+
+                public void StartPump(Action<string> onMessage)
+                {
+                    using var activity = Source.StartActivity("pump.start");
+                    // Do not capture the caller's AsyncLocals in the pump.
+                    using ([|ExecutionContext.SuppressFlow|]())
+                    {
+                        // (b) and (c): the request's work, and the caller's delegate, run without its context.
+                        pump = Task.Run(async () =>
+                        {
+                            await foreach (var message in reader.ReadAllAsync())
+                            {
+                                onMessage(message);
+                            }
+                        });
+                        ThreadPool.QueueUserWorkItem(_ => Warm());
+                    }
+                }
+            """),
+            Code("""
+                Task? pump;
+                System.Threading.Channels.ChannelReader<string> reader = null!;
+                static void Warm() { }
+
+                public void StartPump(Action<string> onMessage)
+                {
+                    using var activity = Source.StartActivity("pump.start");
+                    var snapshot = ContextSnapshot.Capture();
+                    // Do not capture the caller's AsyncLocals in the pump.
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        // (b) and (c): the request's work, and the caller's delegate, run without its context.
+                        pump = Task.Run(() => snapshot.RunAsync(async () =>
+                        {
+                            await foreach (var message in reader.ReadAllAsync())
+                            {
+                                onMessage(message);
+                            }
+                        }));
+                        ThreadPool.QueueUserWorkItem(snapshot.Wrap(_ => Warm()));
+                    }
+                }
+            """, runtime: true),
+            Key);
+    }
+
+    [Fact]
     public async Task Undo_in_finally_with_an_async_lambda()
     {
         await Verify.VerifyCodeFixAsync(
@@ -283,6 +337,23 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
                 }
             """, runtime: true),
             Key);
+    }
+
+    [Theory]
+    // What the fixes write is not reported again, live activity or not.
+    [InlineData("void M() { using var a = Source.StartActivity(\"x\"); ThreadPool.UnsafeQueueUserWorkItem(ContextSnapshot.Capture().Wrap(_ => Log(Activity.Current)), null); }")]
+    [InlineData("void M() { using var a = Source.StartActivity(\"x\"); var s = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { Task.Run(() => s.RunAsync(WorkAsync)); new Thread(s.Wrap(Work).Invoke).Start(); } }")]
+    public async Task Work_under_a_snapshot_is_silent(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member, runtime: true));
+    }
+
+    [Fact]
+    public async Task A_lambda_that_does_more_than_run_under_the_snapshot_is_still_reported()
+    {
+        await Verify.VerifyAnalyzerAsync(Code(
+            "void M() { var s = ContextSnapshot.Capture(); using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(() => { Log(Activity.Current); s.Run(Work); }); } }",
+            runtime: true));
     }
 
     // ------------------------------------------------------------------ not offered
