@@ -97,6 +97,10 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
     [InlineData(
         "void M() { using ([|ExecutionContext.SuppressFlow|]()) { Task.Factory.StartNew(async () => { await Task.Yield(); Log(Activity.Current); }, TaskCreationOptions.LongRunning); } }",
         "void M() { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { Task.Factory.StartNew(() => snapshot.RunAsync(async () => { await Task.Yield(); Log(Activity.Current); }), TaskCreationOptions.LongRunning); } }")]
+    // The generated corpus's shape: a caller's Func<Task>, the flow undone without a finally.
+    [InlineData(
+        "Task M(Func<Task> work) { var flow = [|ExecutionContext.SuppressFlow|](); var task = Task.Run(work); flow.Undo(); return task; }",
+        "Task M(Func<Task> work) { var snapshot = ContextSnapshot.Capture(); var flow = ExecutionContext.SuppressFlow(); var task = Task.Run(() => snapshot.RunAsync(work)); flow.Undo(); return task; }")]
     // An embedded suppression: the snapshot goes before the statement that holds it.
     [InlineData(
         "void M(bool b) { if (b) using ([|ExecutionContext.SuppressFlow|]()) Task.Run(() => Log(Activity.Current)); }",
