@@ -273,8 +273,7 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
     [Fact]
     public async Task Fix_All_gives_each_region_its_own_snapshot()
     {
-        await Verify.VerifyCodeFixAsync(
-            Code("""
+        var before = Code("""
                 void M(Action a, Action b)
                 {
                     var snapshot = 1;
@@ -290,8 +289,8 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
                 }
 
                 void N() { using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(() => Log(Activity.Current)); } }
-            """),
-            Code("""
+            """);
+        var after = Code("""
                 void M(Action a, Action b)
                 {
                     var snapshot = 1;
@@ -309,8 +308,12 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
                 }
 
                 void N() { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { Task.Run(snapshot.Wrap(() => Log(Activity.Current))); } }
-            """, runtime: true),
-            Key);
+            """, runtime: true);
+        await Verify.VerifyCodeFixAsync(before, after, Key);
+
+        // One Fix All, as the IDE applies it, gives the same.
+        var once = await CTX20xFixAllOnePass.ApplyAsync(Verify.Create(), before.Replace("[|", "", StringComparison.Ordinal).Replace("|]", "", StringComparison.Ordinal), Key);
+        Assert.Equal(after.ReplaceLineEndings("\n"), once.ReplaceLineEndings("\n"));
     }
 
     [Fact]
