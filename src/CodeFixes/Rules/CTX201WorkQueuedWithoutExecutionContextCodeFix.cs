@@ -230,7 +230,14 @@ namespace ContextAnalyzers.Rules
                 if (named.Arity == 1)
                 {
                     // Wrap<TState>(Action<TState>) cannot infer TState from an implicitly typed lambda: say it.
-                    var typeArgument = SyntaxFactory.ParseTypeName(named.TypeArguments[0].ToMinimalDisplayString(model, callback.Syntax.SpanStart));
+                    var position = callback.Syntax.SpanStart;
+                    var state = named.TypeArguments[0];
+                    if (!model.GetNullableContext(position).AnnotationsEnabled())
+                    {
+                        state = state.WithNullableAnnotation(NullableAnnotation.None); // no 'object?' where '?' warns
+                    }
+
+                    var typeArgument = SyntaxFactory.ParseTypeName(state.ToMinimalDisplayString(model, position));
                     return WrapShape.Wrap(typeArgument);
                 }
 
@@ -307,7 +314,10 @@ namespace ContextAnalyzers.Rules
                     return null; // a callback we cannot wrap (or one created before the suppression): all or nothing
                 }
 
-                callbacks.Add(new RegionCallback(callback, call, shape));
+                if (!callbacks.Any(c => c.Callback == callback))
+                {
+                    callbacks.Add(new RegionCallback(callback, call, shape)); // a thread started twice has one callback
+                }
             }
 
             if (callbacks.Count == 0

@@ -93,6 +93,14 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
     [InlineData(
         "void M(CancellationToken ct) { using ([|ExecutionContext.SuppressFlow|]()) { ct.Register(s => Log(Activity.Current), null); } }",
         "void M(CancellationToken ct) { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { ct.Register(snapshot.Wrap<object?>(s => Log(Activity.Current)), null); } }")]
+    // A thread started twice (the second start throws, but the code compiles): one callback, wrapped once.
+    [InlineData(
+        "void M() { using ([|ExecutionContext.SuppressFlow|]()) { var t = new Thread(() => Log(Activity.Current)); t.Start(); t.Start(); } }",
+        "void M() { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { var t = new Thread(snapshot.Wrap(() => Log(Activity.Current)).Invoke); t.Start(); t.Start(); } }")]
+    // Where nullable annotations are off, the state type is written without '?'.
+    [InlineData(
+        "#nullable disable\n    void M(CancellationToken ct) { using ([|ExecutionContext.SuppressFlow|]()) { ct.Register(s => Log(Activity.Current), null); } }\n#nullable restore",
+        "#nullable disable\n    void M(CancellationToken ct) { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { ct.Register(snapshot.Wrap<object>(s => Log(Activity.Current)), null); } }\n#nullable restore")]
     // TaskFactory.StartNew with an async lambda keeps Func<Task> (Task<Task>), not async void.
     [InlineData(
         "void M() { using ([|ExecutionContext.SuppressFlow|]()) { Task.Factory.StartNew(async () => { await Task.Yield(); Log(Activity.Current); }, TaskCreationOptions.LongRunning); } }",
@@ -394,5 +402,31 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
         await Verify.VerifyNoCodeFixOfferedAsync(
             Code("void M() => [|ThreadPool.UnsafeQueueUserWorkItem|](_ => Log(Activity.Current), null);"),
             Key);
+    }
+
+    // ------------------------------------------------------------------ robustness
+
+    [Theory]
+    [InlineData("void M() { using (ExecutionContext.SuppressFlow()) { Task.Run(() => Log(Activity.Current)); Undefined.Call(; } }")]
+    [InlineData("void M() { using (ExecutionContext.SuppressFlow()) { Task.Run(() => Log(Activity.Current)); Task.Run(Undefined); } }")]
+    [InlineData("void M() { using (ExecutionContext.SuppressFlow()) { new Thread(() => Log(Activity.Current)).Start(; } }")]
+    [InlineData("void M() { using (ExecutionContext.SuppressFlow()) { ThreadPool.QueueUserWorkItem(_ => Log(Activity.Current)); var x = ; } }")]
+    [InlineData("void M() { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { Task.Run(() => Log(Activity.Current)) } }")]
+    public async Task Half_typed_regions_do_not_crash_the_fix(string member)
+    {
+        var test = Verify.Create();
+        var project = test.CreateProject(new[] { Code(member, runtime: true) });
+        var document = project.Documents.Single();
+        var diagnostics = (await test.GetAllDiagnosticsAsync(project, CancellationToken.None)).Where(d => d.Id == "CTX201").ToList();
+        Assert.NotEmpty(diagnostics);
+        foreach (var diagnostic in diagnostics)
+        {
+            var actions = new List<Microsoft.CodeAnalysis.CodeActions.CodeAction>();
+            await test.CodeFix!.RegisterCodeFixesAsync(new Microsoft.CodeAnalysis.CodeFixes.CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+            foreach (var action in actions)
+            {
+                Assert.NotEmpty(await action.GetOperationsAsync(CancellationToken.None));
+            }
+        }
     }
 }
