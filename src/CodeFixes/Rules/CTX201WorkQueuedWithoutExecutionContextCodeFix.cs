@@ -323,7 +323,7 @@ namespace ContextAnalyzers.Rules
             if (callbacks.Count == 0
                 || callbacks.Any(a => callbacks.Any(b => a != b && a.Callback.Span.IntersectsWith(b.Callback.Span)))
                 || InsertionPoint(suppressSyntax, function.Syntax, callbacks) is not { } insertBefore
-                || !SameOverloads(callbacks, model, cancellationToken))
+                || !SameOverloads(callbacks, snapshotType, model, cancellationToken))
             {
                 return null;
             }
@@ -369,7 +369,7 @@ namespace ContextAnalyzers.Rules
         /// Binds the wrapped calls speculatively (with <c>ContextSnapshot.Capture()</c> in place of the local, same type):
         /// each call must keep its overload (an async lambda must not become <c>async void</c>) and each wrap must bind.
         /// </summary>
-        private static bool SameOverloads(List<RegionCallback> callbacks, SemanticModel model, CancellationToken cancellationToken)
+        private static bool SameOverloads(List<RegionCallback> callbacks, INamedTypeSymbol snapshotType, SemanticModel model, CancellationToken cancellationToken)
         {
             var snapshot = SyntaxFactory.ParseExpression("global::" + SnapshotMetadataName + ".Capture()");
             foreach (var group in callbacks.GroupBy(c => c.Call.FirstAncestorOrSelf<StatementSyntax>()))
@@ -417,7 +417,8 @@ namespace ContextAnalyzers.Rules
                         InvocationExpressionSyntax direct => direct,
                         _ => null,
                     };
-                    if (invocation is null || speculativeModel.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol { ContainingType.Name: "ContextSnapshot" })
+                    if (invocation is null || speculativeModel.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol wrapMethod
+                        || !SymbolEqualityComparer.Default.Equals(wrapMethod.ContainingType, snapshotType))
                     {
                         return false;
                     }
