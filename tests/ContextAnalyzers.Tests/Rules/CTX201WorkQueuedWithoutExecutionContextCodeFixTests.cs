@@ -109,6 +109,13 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
     [InlineData(
         "Task M(Func<Task> work) { var flow = [|ExecutionContext.SuppressFlow|](); var task = Task.Run(work); flow.Undo(); return task; }",
         "Task M(Func<Task> work) { var snapshot = ContextSnapshot.Capture(); var flow = ExecutionContext.SuppressFlow(); var task = Task.Run(() => snapshot.RunAsync(work)); flow.Undo(); return task; }")]
+    // A region inside a lambda and inside a local function: the snapshot stays in that function.
+    [InlineData(
+        "Action M() => () => { using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(() => Log(Activity.Current)); } };",
+        "Action M() => () => { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { Task.Run(snapshot.Wrap(() => Log(Activity.Current))); } };")]
+    [InlineData(
+        "void M() { Start(); void Start() { using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(() => Log(Activity.Current)); } } }",
+        "void M() { Start(); void Start() { var snapshot = ContextSnapshot.Capture(); using (ExecutionContext.SuppressFlow()) { Task.Run(snapshot.Wrap(() => Log(Activity.Current))); } } }")]
     // An embedded suppression: the snapshot goes before the statement that holds it.
     [InlineData(
         "void M(bool b) { if (b) using ([|ExecutionContext.SuppressFlow|]()) Task.Run(() => Log(Activity.Current)); }",
