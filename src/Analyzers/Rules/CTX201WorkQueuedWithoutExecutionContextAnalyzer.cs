@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
@@ -97,6 +98,28 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
+            foreach (var work in RegionWork(suppress, function))
+            {
+                var reason = Reason(suppress, work.Operation, work.Callback, context.CancellationToken);
+                if (reason is not null)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.CTX201WorkQueuedWithoutExecutionContext,
+                        NameLocation(suppress),
+                        work.Starter + " under ExecutionContext.SuppressFlow()",
+                        reason));
+                    return;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The work started in the region of <paramref name="suppress"/> (in <paramref name="function"/>, not in nested
+        /// functions): the starting call, its name for the message, and its callback (null for a <c>System.Timers.Timer</c>).
+        /// Shared with the code fix, which wraps these callbacks.
+        /// </summary>
+        internal static IEnumerable<(IOperation Operation, string Starter, IOperation? Callback)> RegionWork(IInvocationOperation suppress, IOperation function)
+        {
             var start = suppress.Syntax.Span.End;
             var end = FlowOperations.SuppressFlowRegionEnd(suppress, function);
             foreach (var operation in FlowOperations.OwnOperations(function))
@@ -108,23 +131,46 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var starter = WorkStarter(operation, out var callback);
-                if (starter is null)
+                if (starter is not null)
                 {
-                    continue;
-                }
-
-                var reason = Reason(suppress, operation, callback, context.CancellationToken);
-                if (reason is not null)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.CTX201WorkQueuedWithoutExecutionContext,
-                        NameLocation(suppress),
-                        starter + " under ExecutionContext.SuppressFlow()",
-                        reason));
-                    return;
+                    yield return (operation, starter, callback);
                 }
             }
         }
+
+        /// <summary>
+        /// The callback already runs under a <c>ContextAnalyzers.Runtime.ContextSnapshot</c>: <c>snapshot.Wrap(cb)</c>,
+        /// <c>snapshot.Wrap(cb).Invoke</c>, or a lambda whose whole body is <c>snapshot.Run(cb)</c>/<c>RunAsync(cb)</c>
+        /// (the shapes the CTX201 fixes write).
+        /// </summary>
+        internal static bool IsSnapshotWrapped(IOperation? callback)
+        {
+            var target = FlowOperations.SkipConversions(callback);
+            while (target is IDelegateCreationOperation creation)
+            {
+                target = FlowOperations.SkipConversions(creation.Target);
+            }
+
+            if (target is IMethodReferenceOperation { Method.Name: "Invoke" } reference)
+            {
+                target = FlowOperations.SkipConversions(reference.Instance);
+            }
+
+            if (target is IAnonymousFunctionOperation { Body.Operations: { Length: 1 } operations })
+            {
+                target = operations[0] switch
+                {
+                    IReturnOperation ret => FlowOperations.SkipConversions(ret.ReturnedValue),
+                    IExpressionStatementOperation statement => statement.Operation,
+                    _ => null,
+                };
+                return target is IInvocationOperation { TargetMethod.Name: "Run" or "RunAsync" } run && IsSnapshot(run.TargetMethod.ContainingType);
+            }
+
+            return target is IInvocationOperation { TargetMethod.Name: "Wrap" } wrap && IsSnapshot(wrap.TargetMethod.ContainingType);
+        }
+
+        private static bool IsSnapshot(ITypeSymbol? type) => FlowOperations.IsType(type, "ContextAnalyzers.Runtime", "ContextSnapshot");
 
         /// <summary>A call that would flow the context were flow not suppressed, and its callback.</summary>
         private static string? WorkStarter(IOperation operation, out IOperation? callback)
@@ -168,6 +214,11 @@ namespace ContextAnalyzers.Rules
         /// <summary>Why handing <paramref name="callback"/> off without the context is a bug, or null when it is not.</summary>
         private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, System.Threading.CancellationToken cancellationToken)
         {
+            if (IsSnapshotWrapped(callback))
+            {
+                return null; // the work runs under the captured OpenTelemetry context (the CTX201 fixes' shape)
+            }
+
             var target = FlowOperations.SkipConversions(callback);
             while (target is IDelegateCreationOperation creation)
             {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -9,7 +10,8 @@ namespace ContextAnalyzers.Rules
     /// <summary>
     /// CTX203: <c>[ThreadStatic]</c> fields and <c>ThreadLocal&lt;T&gt;</c> fields holding context types;
     /// <c>RuntimeContext.ContextSlotType = typeof(ThreadLocalRuntimeContextSlot&lt;&gt;)</c>; and setting
-    /// <c>ContextSlotType</c> after Baggage, the SDK or RuntimeContext slots were touched in the same function.
+    /// <c>ContextSlotType</c> after Baggage, the SDK or RuntimeContext slots were touched in the same function, or (in a
+    /// static constructor) by a static field or property initializer of the same type, which runs first.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class CTX203ContextInThreadLocalStorageAnalyzer : DiagnosticAnalyzer
@@ -164,27 +166,100 @@ namespace ContextAnalyzers.Rules
                     continue;
                 }
 
-                ISymbol? member = operation switch
+                if (Touch(operation, assignment, types) is { } touched)
                 {
-                    IInvocationOperation invocation => invocation.TargetMethod,
-                    IPropertyReferenceOperation reference when reference != assignment.Target => reference.Property,
-                    _ => null,
-                };
-
-                var owner = member?.ContainingType;
-                if (owner is not null
-                    && (SymbolEqualityComparer.Default.Equals(owner, types.Baggage)
-                        || SymbolEqualityComparer.Default.Equals(owner, types.Sdk)
-                        || (SymbolEqualityComparer.Default.Equals(owner, types.RuntimeContext) && member!.Name != "ContextSlotType")))
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.CTX203ContextInThreadLocalStorage,
-                        assignment.Syntax.GetLocation(),
-                        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, LateSlotKind),
-                        $"RuntimeContext.ContextSlotType is set after {owner.Name}.{member!.Name} was used: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
+                    ReportLate(context, assignment, touched.Owner.Name + "." + touched.Member.Name + " was used");
                     return;
                 }
             }
+
+            // A static constructor runs after every static field/property initializer of its type.
+            if (function is not IAnonymousFunctionOperation and not ILocalFunctionOperation
+                && context.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.StaticConstructor, ContainingType: { } type }
+                && StaticInitializerTouch(type, assignment, types, context.CancellationToken) is { } initializer)
+            {
+                ReportLate(context, assignment, initializer);
+            }
         }
+
+        /// <summary>Baggage, the SDK or a RuntimeContext slot (other than the assignment itself) touched by <paramref name="operation"/>.</summary>
+        private static (INamedTypeSymbol Owner, ISymbol Member)? Touch(IOperation operation, ISimpleAssignmentOperation assignment, KnownTypes types)
+        {
+            ISymbol? member = operation switch
+            {
+                IInvocationOperation invocation => invocation.TargetMethod,
+                IPropertyReferenceOperation reference when reference != assignment.Target => reference.Property,
+                _ => null,
+            };
+
+            var owner = member?.ContainingType;
+            if (owner is not null
+                && (SymbolEqualityComparer.Default.Equals(owner, types.Baggage)
+                    || SymbolEqualityComparer.Default.Equals(owner, types.Sdk)
+                    || (SymbolEqualityComparer.Default.Equals(owner, types.RuntimeContext) && member!.Name != "ContextSlotType")))
+            {
+                return (owner, member!);
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// What a static field or property initializer of <paramref name="type"/> touched (they all run before the static
+        /// constructor's body), described for the message; null when none did. Only initializers in the assignment's file
+        /// are read (an analyzer does not bind other files); lambdas in an initializer do not run at initialization.
+        /// </summary>
+        private static string? StaticInitializerTouch(INamedTypeSymbol type, ISimpleAssignmentOperation assignment, KnownTypes types, System.Threading.CancellationToken cancellationToken)
+        {
+            var model = assignment.SemanticModel;
+            if (model is null)
+            {
+                return null;
+            }
+
+            foreach (var member in type.GetMembers())
+            {
+                if (!member.IsStatic || member is not (IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } or IPropertySymbol))
+                {
+                    continue;
+                }
+
+                foreach (var reference in member.DeclaringSyntaxReferences)
+                {
+                    if (reference.SyntaxTree != assignment.Syntax.SyntaxTree)
+                    {
+                        continue;
+                    }
+
+                    var initializer = reference.GetSyntax(cancellationToken) switch
+                    {
+                        VariableDeclaratorSyntax declarator => declarator.Initializer,
+                        PropertyDeclarationSyntax property => property.Initializer,
+                        _ => null,
+                    };
+                    if (initializer is null || model.GetOperation(initializer, cancellationToken) is not { } operation)
+                    {
+                        continue;
+                    }
+
+                    foreach (var inner in FlowOperations.OwnOperations(operation))
+                    {
+                        if (Touch(inner, assignment, types) is { } touched)
+                        {
+                            return touched.Owner.Name + "." + touched.Member.Name + " was used by the initializer of '" + member.Name + "', which runs before the static constructor";
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static void ReportLate(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, string what)
+            => context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CTX203ContextInThreadLocalStorage,
+                assignment.Syntax.GetLocation(),
+                ImmutableDictionary<string, string?>.Empty.Add(KindProperty, LateSlotKind),
+                $"RuntimeContext.ContextSlotType is set after {what}: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
     }
 }

@@ -28,7 +28,9 @@ namespace ContextAnalyzers.Rules
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.FlowSuppressionNotUndone);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        // Two suppressions of one block rewrite the same block (the outer using may move the inner one): a batch merge
+        // drops one of the overlapping edits, so fix one by one, re-planning each on the edited document.
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(ApplyAsync);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -55,10 +57,26 @@ namespace ContextAnalyzers.Rules
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Dispose the AsyncFlowControl with 'using'",
-                        _ => Task.FromResult(context.Document.WithSyntaxRoot(Apply(root, plan))),
+                        ct => ApplyAsync(context.Document, diagnostic.Location.SourceSpan, UseUsingKey, ct),
                         UseUsingKey),
                     diagnostic);
             }
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, string key, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (key != UseUsingKey
+                || root is null
+                || model is null
+                || root.FindNode(span, getInnermostNodeForTie: true) is not InvocationExpressionSyntax suppress
+                || Plan(suppress, model, cancellationToken) is not { } plan)
+            {
+                return document;
+            }
+
+            return document.WithSyntaxRoot(Apply(root, plan));
         }
 
         private sealed class FixPlan

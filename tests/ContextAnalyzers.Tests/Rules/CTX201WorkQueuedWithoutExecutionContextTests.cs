@@ -185,7 +185,7 @@ public class CTX201WorkQueuedWithoutExecutionContextTests
     }
 
     [Fact]
-    public async Task No_fix_for_a_suppressed_region()
+    public async Task Flowing_api_fix_is_not_offered_for_a_suppressed_region()
     {
         await Verify.VerifyNoCodeFixOfferedAsync(
             Code("void M() { using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(() => Log(Activity.Current)); } }"),

@@ -53,6 +53,41 @@ public class CTX203ContextInThreadLocalStorageTests
         await Verify.VerifyAnalyzerAsync(Code(member));
     }
 
+    // Static field and property initializers run before the static constructor's body.
+    [Theory]
+    [InlineData("static readonly Baggage B = Baggage.Current; static C() { [|RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|]; }")]
+    [InlineData("static C() { [|RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|]; } static Baggage P { get; } = Baggage.Create(null);")]
+    [InlineData("static readonly bool Suppressed = Sdk.SuppressInstrumentation; static C() { [|RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|]; }")]
+    [InlineData("static readonly RuntimeContextSlot<int> Slot = RuntimeContext.RegisterSlot<int>(\"s\"); static C() { Console.WriteLine(); [|RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|]; }")]
+    [InlineData("static int x = 1, y = Baggage.Current.Count; static C() { [|RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|]; }")]
+    public async Task Flags_a_static_constructor_after_a_static_initializer_that_touched_OpenTelemetry(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
+    [Fact]
+    public async Task Static_initializer_message_names_the_field()
+    {
+        await Verify.VerifyAnalyzerAsync(
+            Code("static readonly Baggage B = Baggage.Current; static C() { {|#0:RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|}; }"),
+            Verify.Diagnostic("CTX203").WithLocation(0).WithArguments("RuntimeContext.ContextSlotType is set after Baggage.Current was used by the initializer of 'B', which runs before the static constructor: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
+    }
+
+    [Theory]
+    // Instance initializers run at construction, after the static constructor.
+    [InlineData("readonly Baggage b = Baggage.Current; static C() { RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>); }")]
+    // Another type's initializers.
+    [InlineData("static C() { RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>); } class D { static readonly Baggage B = Baggage.Current; }")]
+    // A lambda in an initializer does not run at initialization; a constant touches nothing.
+    [InlineData("static readonly Func<Baggage> F = () => Baggage.Current; const string Key = nameof(Baggage); static C() { RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>); }")]
+    // Static initializers that do not touch OpenTelemetry; the assignment in a lambda of the static constructor.
+    [InlineData("static readonly Type T = typeof(Baggage); static readonly Baggage Empty = default; static C() { RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>); }")]
+    [InlineData("static readonly Baggage B = Baggage.Current; static readonly Action Configure; static C() { Configure = () => RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>); }")]
+    public async Task Silent_static_constructor_look_alikes(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
     [Fact]
     public async Task Fix_turns_a_ThreadStatic_field_into_an_AsyncLocal_and_rewrites_its_uses()
     {
@@ -135,6 +170,8 @@ public class CTX203ContextInThreadLocalStorageTests
     [InlineData("class C { [System.ThreadStatic] static System.Diagnostics.Activity }")]
     [InlineData("class C { static System.Threading.ThreadLocal<System.Diagnostics.Activity> x = new(; }")]
     [InlineData("class C { void M() { OpenTelemetry.Context.RuntimeContext.ContextSlotType = typeof( } }")]
+    [InlineData("class C { static readonly OpenTelemetry.Baggage B = OpenTelemetry.Baggage.; static C() { OpenTelemetry.Context.RuntimeContext.ContextSlotType = typeof(OpenTelemetry.Context.AsyncLocalRuntimeContextSlot<>); } }")]
+    [InlineData("partial class C { static readonly int X = Undefined(; static C() { OpenTelemetry.Context.RuntimeContext.ContextSlotType = ; } }")]
     public async Task Half_typed_code_does_not_crash(string source)
     {
         await CrashVerifier.AssertNoCrashAsync(source);
