@@ -1,119 +1,81 @@
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace ContextAnalyzers
 {
     /// <summary>
-    /// The types the rules match, resolved by metadata name once per compilation (shared by every analyzer
-    /// through a weak cache). The analyzers reference no OpenTelemetry assembly: a type the user's compilation
+    /// The types the rules match, resolved by metadata name at most once per compilation, on first use (shared by every
+    /// analyzer through a weak cache). The analyzers reference no OpenTelemetry assembly: a type the user's compilation
     /// does not reference resolves to <see langword="null"/>, and rules that need it register nothing.
     /// </summary>
     internal sealed class KnownTypes
     {
         private static readonly ConditionalWeakTable<Compilation, KnownTypes> Cache = new ConditionalWeakTable<Compilation, KnownTypes>();
 
+        /// <summary>The value of a slot whose type the compilation does not have.</summary>
+        private static readonly object Missing = new object();
+
+        private readonly object?[] resolved = new object?[40];
+
         public static KnownTypes Get(Compilation compilation) => Cache.GetValue(compilation, c => new KnownTypes(c));
 
         private KnownTypes(Compilation compilation)
         {
             Compilation = compilation;
-
-            // System.Diagnostics (DiagnosticSource)
-            Activity = Resolve("System.Diagnostics.Activity");
-            ActivitySource = Resolve("System.Diagnostics.ActivitySource");
-            ActivityContext = Resolve("System.Diagnostics.ActivityContext");
-            ActivityLink = Resolve("System.Diagnostics.ActivityLink");
-
-            // OpenTelemetry.Api
-            Baggage = Resolve("OpenTelemetry.Baggage");
-            RuntimeContext = Resolve("OpenTelemetry.Context.RuntimeContext");
-            ThreadLocalRuntimeContextSlot = Resolve("OpenTelemetry.Context.ThreadLocalRuntimeContextSlot`1");
-            TextMapPropagator = Resolve("OpenTelemetry.Context.Propagation.TextMapPropagator");
-            PropagationContext = Resolve("OpenTelemetry.Context.Propagation.PropagationContext");
-            BaggagePropagator = Resolve("OpenTelemetry.Context.Propagation.BaggagePropagator");
-            TraceContextPropagator = Resolve("OpenTelemetry.Context.Propagation.TraceContextPropagator");
-            CompositeTextMapPropagator = Resolve("OpenTelemetry.Context.Propagation.CompositeTextMapPropagator");
-            Propagators = Resolve("OpenTelemetry.Context.Propagation.Propagators");
-            Tracer = Resolve("OpenTelemetry.Trace.Tracer");
-            TelemetrySpan = Resolve("OpenTelemetry.Trace.TelemetrySpan");
-            SpanContext = Resolve("OpenTelemetry.Trace.SpanContext");
-
-            // OpenTelemetry (SDK)
-            Sdk = Resolve("OpenTelemetry.Sdk");
-
-            // ContextAnalyzers.Runtime: fixes that rewrite to it are offered only when it resolves.
-            ContextScope = Resolve("ContextAnalyzers.Runtime.ContextScope");
-            ContextEnvelope = Resolve("ContextAnalyzers.Runtime.ContextEnvelope`1"); // issue 4 (CTX207)
-
-            // BCL
-            ExecutionContext = Resolve("System.Threading.ExecutionContext");
-            AsyncFlowControl = Resolve("System.Threading.AsyncFlowControl");
-            ThreadPool = Resolve("System.Threading.ThreadPool");
-            Thread = Resolve("System.Threading.Thread");
-            ThreadLocal = Resolve("System.Threading.ThreadLocal`1");
-            AsyncLocal = Resolve("System.Threading.AsyncLocal`1");
-            ThreadStaticAttribute = Resolve("System.ThreadStaticAttribute");
-            CancellationToken = Resolve("System.Threading.CancellationToken");
-            ThreadingTimer = Resolve("System.Threading.Timer");
-            TimersTimer = Resolve("System.Timers.Timer");
-            Task = Resolve("System.Threading.Tasks.Task");
-            TaskOfT = Resolve("System.Threading.Tasks.Task`1");
-            ValueTask = Resolve("System.Threading.Tasks.ValueTask");
-            ValueTaskOfT = Resolve("System.Threading.Tasks.ValueTask`1");
-            TaskFactory = Resolve("System.Threading.Tasks.TaskFactory");
-            Parallel = Resolve("System.Threading.Tasks.Parallel");
-            IDisposable = Resolve("System.IDisposable");
-            ChannelWriter = Resolve("System.Threading.Channels.ChannelWriter`1"); // issue 4 (CTX207)
-            ChannelReader = Resolve("System.Threading.Channels.ChannelReader`1"); // issue 4 (CTX207)
-            BlockingCollection = Resolve("System.Collections.Concurrent.BlockingCollection`1"); // issue 4 (CTX207)
-            ConcurrentQueue = Resolve("System.Collections.Concurrent.ConcurrentQueue`1"); // issue 4 (CTX207)
         }
 
         public Compilation Compilation { get; }
 
-        public INamedTypeSymbol? Activity { get; }
-        public INamedTypeSymbol? ActivitySource { get; }
-        public INamedTypeSymbol? ActivityContext { get; }
-        public INamedTypeSymbol? ActivityLink { get; }
+        // System.Diagnostics (DiagnosticSource)
+        public INamedTypeSymbol? Activity => Resolve(0, "System.Diagnostics.Activity");
+        public INamedTypeSymbol? ActivitySource => Resolve(1, "System.Diagnostics.ActivitySource");
+        public INamedTypeSymbol? ActivityContext => Resolve(2, "System.Diagnostics.ActivityContext");
+        public INamedTypeSymbol? ActivityLink => Resolve(3, "System.Diagnostics.ActivityLink");
 
-        public INamedTypeSymbol? Baggage { get; }
-        public INamedTypeSymbol? RuntimeContext { get; }
-        public INamedTypeSymbol? ThreadLocalRuntimeContextSlot { get; }
-        public INamedTypeSymbol? TextMapPropagator { get; }
-        public INamedTypeSymbol? PropagationContext { get; }
-        public INamedTypeSymbol? BaggagePropagator { get; }
-        public INamedTypeSymbol? TraceContextPropagator { get; }
-        public INamedTypeSymbol? CompositeTextMapPropagator { get; }
-        public INamedTypeSymbol? Propagators { get; }
-        public INamedTypeSymbol? Tracer { get; }
-        public INamedTypeSymbol? TelemetrySpan { get; }
-        public INamedTypeSymbol? SpanContext { get; }
-        public INamedTypeSymbol? Sdk { get; }
+        // OpenTelemetry.Api
+        public INamedTypeSymbol? Baggage => Resolve(4, "OpenTelemetry.Baggage");
+        public INamedTypeSymbol? RuntimeContext => Resolve(5, "OpenTelemetry.Context.RuntimeContext");
+        public INamedTypeSymbol? ThreadLocalRuntimeContextSlot => Resolve(6, "OpenTelemetry.Context.ThreadLocalRuntimeContextSlot`1");
+        public INamedTypeSymbol? TextMapPropagator => Resolve(7, "OpenTelemetry.Context.Propagation.TextMapPropagator");
+        public INamedTypeSymbol? PropagationContext => Resolve(8, "OpenTelemetry.Context.Propagation.PropagationContext");
+        public INamedTypeSymbol? BaggagePropagator => Resolve(9, "OpenTelemetry.Context.Propagation.BaggagePropagator");
+        public INamedTypeSymbol? TraceContextPropagator => Resolve(10, "OpenTelemetry.Context.Propagation.TraceContextPropagator");
+        public INamedTypeSymbol? CompositeTextMapPropagator => Resolve(11, "OpenTelemetry.Context.Propagation.CompositeTextMapPropagator");
+        public INamedTypeSymbol? Propagators => Resolve(12, "OpenTelemetry.Context.Propagation.Propagators");
+        public INamedTypeSymbol? Tracer => Resolve(13, "OpenTelemetry.Trace.Tracer");
+        public INamedTypeSymbol? TelemetrySpan => Resolve(14, "OpenTelemetry.Trace.TelemetrySpan");
+        public INamedTypeSymbol? SpanContext => Resolve(15, "OpenTelemetry.Trace.SpanContext");
 
-        public INamedTypeSymbol? ContextScope { get; }
-        public INamedTypeSymbol? ContextEnvelope { get; }
+        // OpenTelemetry (SDK)
+        public INamedTypeSymbol? Sdk => Resolve(16, "OpenTelemetry.Sdk");
 
-        public INamedTypeSymbol? ExecutionContext { get; }
-        public INamedTypeSymbol? AsyncFlowControl { get; }
-        public INamedTypeSymbol? ThreadPool { get; }
-        public INamedTypeSymbol? Thread { get; }
-        public INamedTypeSymbol? ThreadLocal { get; }
-        public INamedTypeSymbol? AsyncLocal { get; }
-        public INamedTypeSymbol? ThreadStaticAttribute { get; }
-        public INamedTypeSymbol? CancellationToken { get; }
-        public INamedTypeSymbol? ThreadingTimer { get; }
-        public INamedTypeSymbol? TimersTimer { get; }
-        public INamedTypeSymbol? Task { get; }
-        public INamedTypeSymbol? TaskOfT { get; }
-        public INamedTypeSymbol? ValueTask { get; }
-        public INamedTypeSymbol? ValueTaskOfT { get; }
-        public INamedTypeSymbol? TaskFactory { get; }
-        public INamedTypeSymbol? Parallel { get; }
-        public INamedTypeSymbol? IDisposable { get; }
-        public INamedTypeSymbol? ChannelWriter { get; }
-        public INamedTypeSymbol? ChannelReader { get; }
-        public INamedTypeSymbol? BlockingCollection { get; }
-        public INamedTypeSymbol? ConcurrentQueue { get; }
+        // ContextAnalyzers.Runtime: fixes that rewrite to it are offered only when it resolves.
+        public INamedTypeSymbol? ContextScope => Resolve(17, "ContextAnalyzers.Runtime.ContextScope");
+        public INamedTypeSymbol? ContextEnvelope => Resolve(18, "ContextAnalyzers.Runtime.ContextEnvelope`1"); // issue 4 (CTX207)
+
+        // BCL
+        public INamedTypeSymbol? ExecutionContext => Resolve(19, "System.Threading.ExecutionContext");
+        public INamedTypeSymbol? AsyncFlowControl => Resolve(20, "System.Threading.AsyncFlowControl");
+        public INamedTypeSymbol? ThreadPool => Resolve(21, "System.Threading.ThreadPool");
+        public INamedTypeSymbol? Thread => Resolve(22, "System.Threading.Thread");
+        public INamedTypeSymbol? ThreadLocal => Resolve(23, "System.Threading.ThreadLocal`1");
+        public INamedTypeSymbol? AsyncLocal => Resolve(24, "System.Threading.AsyncLocal`1");
+        public INamedTypeSymbol? ThreadStaticAttribute => Resolve(25, "System.ThreadStaticAttribute");
+        public INamedTypeSymbol? CancellationToken => Resolve(26, "System.Threading.CancellationToken");
+        public INamedTypeSymbol? ThreadingTimer => Resolve(27, "System.Threading.Timer");
+        public INamedTypeSymbol? TimersTimer => Resolve(28, "System.Timers.Timer");
+        public INamedTypeSymbol? Task => Resolve(29, "System.Threading.Tasks.Task");
+        public INamedTypeSymbol? TaskOfT => Resolve(30, "System.Threading.Tasks.Task`1");
+        public INamedTypeSymbol? ValueTask => Resolve(31, "System.Threading.Tasks.ValueTask");
+        public INamedTypeSymbol? ValueTaskOfT => Resolve(32, "System.Threading.Tasks.ValueTask`1");
+        public INamedTypeSymbol? TaskFactory => Resolve(33, "System.Threading.Tasks.TaskFactory");
+        public INamedTypeSymbol? Parallel => Resolve(34, "System.Threading.Tasks.Parallel");
+        public INamedTypeSymbol? IDisposable => Resolve(35, "System.IDisposable");
+        public INamedTypeSymbol? ChannelWriter => Resolve(36, "System.Threading.Channels.ChannelWriter`1"); // issue 4 (CTX207)
+        public INamedTypeSymbol? ChannelReader => Resolve(37, "System.Threading.Channels.ChannelReader`1"); // issue 4 (CTX207)
+        public INamedTypeSymbol? BlockingCollection => Resolve(38, "System.Collections.Concurrent.BlockingCollection`1"); // issue 4 (CTX207)
+        public INamedTypeSymbol? ConcurrentQueue => Resolve(39, "System.Collections.Concurrent.ConcurrentQueue`1"); // issue 4 (CTX207)
 
         /// <summary>True when the compilation can see OpenTelemetry's API or .NET's ActivitySource.</summary>
         public bool UsesTelemetry => Activity is not null || Baggage is not null || RuntimeContext is not null;
@@ -127,6 +89,21 @@ namespace ContextAnalyzers
         /// <summary>True when the user's compilation references ContextAnalyzers.Runtime.</summary>
         public bool HasRuntime => ContextScope is not null;
 
-        private INamedTypeSymbol? Resolve(string metadataName) => Compilation.GetTypeByMetadataName(metadataName);
+        /// <summary>
+        /// The type at <paramref name="slot"/>, resolved on first use: a rule that bails out on its first missing type
+        /// (every OpenTelemetry rule in a compilation without OpenTelemetry) resolves one name, not the whole list. Two
+        /// threads may resolve the same name at once; they get the same symbol.
+        /// </summary>
+        private INamedTypeSymbol? Resolve(int slot, string metadataName)
+        {
+            var value = Volatile.Read(ref resolved[slot]);
+            if (value is null)
+            {
+                value = (object?)Compilation.GetTypeByMetadataName(metadataName) ?? Missing;
+                Volatile.Write(ref resolved[slot], value);
+            }
+
+            return value as INamedTypeSymbol;
+        }
     }
 }
