@@ -16,6 +16,8 @@ namespace ContextAnalyzers
         /// <summary>The value of a slot whose type the compilation does not have.</summary>
         private static readonly object Missing = new object();
 
+        private int mayUseTelemetry;
+
         private readonly object?[] resolved = new object?[40];
 
         public static KnownTypes Get(Compilation compilation) => Cache.GetValue(compilation, c => new KnownTypes(c));
@@ -85,6 +87,43 @@ namespace ContextAnalyzers
         /// use context without spelling any <c>System.Diagnostics</c> name, so <see cref="NameIndex"/> gates no file.
         /// </summary>
         public bool HasOpenTelemetry => Baggage is not null || RuntimeContext is not null || Tracer is not null || TextMapPropagator is not null;
+
+        /// <summary>
+        /// True when the compilation references OpenTelemetry, or one of its files spells a telemetry word
+        /// (<c>Activity</c>, <c>Baggage</c>, <c>Propagat</c>: see <see cref="NameIndex"/>). When false, no rule but the BCL
+        /// flow rules (CTX201, CTX202) can report anything, and the others register nothing: a compilation that does not
+        /// use OpenTelemetry or ActivitySource costs them one cached substring check per file. Computed once per
+        /// compilation; the per-file answers are cached on the syntax trees, which the IDE reuses across edits.
+        /// </summary>
+        public bool MayUseTelemetry(CancellationToken cancellationToken)
+        {
+            var known = Volatile.Read(ref mayUseTelemetry);
+            if (known == 0)
+            {
+                known = ComputeMayUseTelemetry(cancellationToken) ? 2 : 1;
+                Volatile.Write(ref mayUseTelemetry, known);
+            }
+
+            return known == 2;
+        }
+
+        private bool ComputeMayUseTelemetry(CancellationToken cancellationToken)
+        {
+            if (HasOpenTelemetry)
+            {
+                return true;
+            }
+
+            foreach (var tree in Compilation.SyntaxTrees)
+            {
+                if ((NameIndex.Mentions(tree, cancellationToken) & AnchorWords.Telemetry) != 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>True when the user's compilation references ContextAnalyzers.Runtime.</summary>
         public bool HasRuntime => ContextScope is not null;

@@ -62,7 +62,7 @@ namespace ContextAnalyzers
     {
         None = 0,
 
-        /// <summary><c>Activity</c>, <c>Baggage</c> or <c>Propagat</c> (or a Unicode escape, which could spell them).</summary>
+        /// <summary><c>Activity</c>, <c>Baggage</c> or <c>Propagat</c>, in any case (or a Unicode escape, which could spell them).</summary>
         Telemetry = 1,
 
         /// <summary><c>SuppressFlow</c> or <c>Unsafe</c>.</summary>
@@ -354,15 +354,17 @@ namespace ContextAnalyzers
                     return AnchorWords.Telemetry | AnchorWords.Flow;
                 }
 
-                return (ContainsAny(text, TelemetryWords) ? AnchorWords.Telemetry : AnchorWords.None)
-                    | (ContainsAny(text, FlowWords) ? AnchorWords.Flow : AnchorWords.None);
+                // Telemetry words in any case: a file that holds an activity only through `var` (from a helper in another
+                // file) usually names its variable `activity`.
+                return (ContainsAny(text, TelemetryWords, StringComparison.OrdinalIgnoreCase) ? AnchorWords.Telemetry : AnchorWords.None)
+                    | (ContainsAny(text, FlowWords, StringComparison.Ordinal) ? AnchorWords.Flow : AnchorWords.None);
             }
 
-            private static bool ContainsAny(string text, string[] words)
+            private static bool ContainsAny(string text, string[] words, StringComparison comparison)
             {
                 foreach (var word in words)
                 {
-                    if (text.IndexOf(word, StringComparison.Ordinal) >= 0)
+                    if (text.IndexOf(word, comparison) >= 0)
                     {
                         return true;
                     }

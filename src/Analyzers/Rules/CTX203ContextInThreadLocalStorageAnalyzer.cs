@@ -31,7 +31,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if (!types.UsesTelemetry)
+                if ((!types.UsesTelemetry) || !types.MayUseTelemetry(start.CancellationToken))
                 {
                     return;
                 }

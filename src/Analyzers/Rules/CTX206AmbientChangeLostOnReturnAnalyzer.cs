@@ -22,7 +22,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if (types.Activity is null && types.Baggage is null)
+                if ((types.Activity is null && types.Baggage is null) || !types.MayUseTelemetry(start.CancellationToken))
                 {
                     return;
                 }
