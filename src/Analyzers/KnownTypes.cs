@@ -1,3 +1,5 @@
+using System;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -17,6 +19,7 @@ namespace ContextAnalyzers
         private static readonly object Missing = new object();
 
         private int mayUseTelemetry;
+        private int referencesOpenTelemetry;
 
         private readonly object?[] resolved = new object?[40];
 
@@ -138,11 +141,37 @@ namespace ContextAnalyzers
             var value = Volatile.Read(ref resolved[slot]);
             if (value is null)
             {
-                value = (object?)Compilation.GetTypeByMetadataName(metadataName) ?? Missing;
+                // The first lookup by metadata name in a compilation visits every referenced assembly (tens of
+                // milliseconds with the shared framework's 170): skip it for OpenTelemetry's types when no OpenTelemetry
+                // assembly is referenced (or compiled: the assembly's own name).
+                value = metadataName.StartsWith(OpenTelemetryPrefix, StringComparison.Ordinal) && !ReferencesOpenTelemetry
+                    ? Missing
+                    : (object?)Compilation.GetTypeByMetadataName(metadataName) ?? Missing;
                 Volatile.Write(ref resolved[slot], value);
             }
 
             return value as INamedTypeSymbol;
         }
+
+        private const string OpenTelemetryPrefix = "OpenTelemetry.";
+
+        /// <summary>True when the compilation is or references an assembly named <c>OpenTelemetry</c>...</summary>
+        private bool ReferencesOpenTelemetry
+        {
+            get
+            {
+                var known = Volatile.Read(ref referencesOpenTelemetry);
+                if (known == 0)
+                {
+                    known = IsOpenTelemetry(Compilation.AssemblyName) || Compilation.ReferencedAssemblyNames.Any(a => IsOpenTelemetry(a.Name)) ? 2 : 1;
+                    Volatile.Write(ref referencesOpenTelemetry, known);
+                }
+
+                return known == 2;
+            }
+        }
+
+        private static bool IsOpenTelemetry(string? assemblyName) =>
+            assemblyName is not null && assemblyName.StartsWith("OpenTelemetry", StringComparison.Ordinal);
     }
 }

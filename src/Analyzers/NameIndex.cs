@@ -146,10 +146,15 @@ namespace ContextAnalyzers
         /// (<see cref="Names.FlowNames"/>), and a file that spells no anchor word at all has none: its index is never
         /// built, and its bodies cost one cached lookup.
         /// </summary>
-        public static Names In(ImmutableArray<IOperation> blocks, CancellationToken cancellationToken)
+        public static Names In(ImmutableArray<IOperation> blocks, CancellationToken cancellationToken) => In(blocks, null, cancellationToken);
+
+        /// <summary>
+        /// <see cref="In(ImmutableArray{IOperation}, CancellationToken)"/>, with <see cref="KnownTypes.HasOpenTelemetry"/>
+        /// of the compilation when the caller knows it (saves a cache lookup per body).
+        /// </summary>
+        public static Names In(ImmutableArray<IOperation> blocks, bool? openTelemetry, CancellationToken cancellationToken)
         {
             var found = Names.None;
-            bool? openTelemetry = null;
             foreach (var block in blocks)
             {
                 var syntax = block.Syntax;
@@ -188,9 +193,10 @@ namespace ContextAnalyzers
         /// </summary>
         public static void RegisterWhereNamed(CompilationStartAnalysisContext start, Names wanted, Action<OperationAnalysisContext> action, OperationKind kind)
         {
+            var openTelemetry = KnownTypes.Get(start.Compilation).HasOpenTelemetry;
             start.RegisterOperationBlockStartAction(block =>
             {
-                if (Any(block.OperationBlocks, wanted, block.CancellationToken))
+                if ((In(block.OperationBlocks, openTelemetry, block.CancellationToken) & wanted) != Names.None)
                 {
                     block.RegisterOperationAction(action, kind);
                 }

@@ -25,7 +25,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if ((types.Activity is null && types.Tracer is null) || !types.MayUseTelemetry(start.CancellationToken))
+                if (!types.MayUseTelemetry(start.CancellationToken) || (types.Activity is null && types.Tracer is null))
                 {
                     return;
                 }

@@ -22,7 +22,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if ((types.Activity is null && types.Baggage is null) || !types.MayUseTelemetry(start.CancellationToken))
+                if (!types.MayUseTelemetry(start.CancellationToken) || (types.Activity is null && types.Baggage is null))
                 {
                     return;
                 }

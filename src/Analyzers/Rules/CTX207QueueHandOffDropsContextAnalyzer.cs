@@ -24,7 +24,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if ((types.Activity is null || (types.ChannelWriter is null && types.BlockingCollection is null && types.ConcurrentQueue is null)) || !types.MayUseTelemetry(start.CancellationToken))
+                if (!types.MayUseTelemetry(start.CancellationToken) || (types.Activity is null || (types.ChannelWriter is null && types.BlockingCollection is null && types.ConcurrentQueue is null)))
                 {
                     return;
                 }

@@ -66,7 +66,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if ((types.Baggage is null && types.Activity is null && types.ContextScope is null) || !types.MayUseTelemetry(start.CancellationToken))
+                if (!types.MayUseTelemetry(start.CancellationToken) || (types.Baggage is null && types.Activity is null && types.ContextScope is null))
                 {
                     return;
                 }

@@ -22,7 +22,7 @@ namespace ContextAnalyzers
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if ((types.ActivitySource is null || types.ActivityContext is null) || !types.MayUseTelemetry(start.CancellationToken))
+                if (!types.MayUseTelemetry(start.CancellationToken) || (types.ActivitySource is null || types.ActivityContext is null))
                 {
                     return;
                 }
