@@ -22,9 +22,17 @@ namespace ContextAnalyzers.Benchmarks;
 /// </summary>
 internal static class AnalyzerCost
 {
-    public static async Task<int> RunAsync(int runs, int files, string? updateDocs, bool plainOnly = false)
+    public static async Task<int> RunAsync(int runs, int files, string? updateDocs, bool plainOnly = false, string? only = null)
     {
         var analyzers = Catalog();
+        if (only is not null)
+        {
+            // One analyzer alone (by a part of its name, e.g. CTX401): its cost without the others sharing the per-file
+            // name index and type lookups. Not for --update-docs.
+            analyzers = analyzers.Where(a => a.GetType().Name.Contains(only, StringComparison.Ordinal)).ToImmutableArray();
+            updateDocs = null;
+        }
+
         Console.WriteLine($"ContextAnalyzers analyzer cost: {analyzers.Length} analyzers, {runs} runs, {files} files");
         var instrumented = CorpusGenerator.Generate(CorpusOptions.Benchmark with { FileCount = files });
         var plain = CorpusGenerator.Generate(CorpusOptions.Benchmark with { FileCount = files, Instrumented = false });

@@ -22,14 +22,15 @@ internal static class Program
                     int.Parse(Option(rest, "--runs") ?? "5", CultureInfo.InvariantCulture),
                     int.Parse(Option(rest, "--files") ?? "2700", CultureInfo.InvariantCulture),
                     Option(rest, "--update-docs"),
-                    rest.Contains("--plain-only"));
+                    rest.Contains("--plain-only"),
+                    Option(rest, "--only"));
             case "corpus":
                 return WriteCorpus(Option(rest, "--out") ?? "artifacts/corpus", rest.Contains("--plain"), int.Parse(Option(rest, "--files") ?? "2700", CultureInfo.InvariantCulture));
             case "runtime":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? new[] { "--filter", "*" } : rest);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] | corpus [--out dir] [--plain] [--files N] | runtime [BenchmarkDotNet args]");
+                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] [--only CTXnnn] | corpus [--out dir] [--plain] [--files N] | runtime [BenchmarkDotNet args]");
                 return 2;
         }
     }
