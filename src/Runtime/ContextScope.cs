@@ -115,7 +115,7 @@ namespace ContextAnalyzers.Runtime
         /// <param name="value">The value; <see langword="null"/> or empty removes the key.</param>
         /// <returns>The scope to dispose.</returns>
         public static ContextScope SetBaggage(string name, string? value)
-            => Use(Baggage.Current.SetBaggage(name, value));
+            => Install(Baggage.Current.SetBaggage(name, value));
 
         /// <summary>
         /// Makes <see cref="Baggage.Current"/> the current baggage with every item of <paramref name="items"/> set
@@ -125,7 +125,7 @@ namespace ContextAnalyzers.Runtime
         /// <param name="items">The items to set.</param>
         /// <returns>The scope to dispose.</returns>
         public static ContextScope SetBaggage(IEnumerable<KeyValuePair<string, string?>> items)
-            => Use(Baggage.Current.SetBaggage(items));
+            => Install(Baggage.Current.SetBaggage(items));
 
         /// <summary>
         /// Like <see cref="SetBaggage(string, string)"/>, with <paramref name="policy"/> applied to the resulting baggage:
@@ -137,7 +137,7 @@ namespace ContextAnalyzers.Runtime
         /// <param name="policy">The policy to apply, e.g. <see cref="BaggagePolicy.Default"/>.</param>
         /// <returns>The scope to dispose.</returns>
         public static ContextScope SetBaggage(string name, string? value, BaggagePolicy policy)
-            => Use((policy ?? throw new ArgumentNullException(nameof(policy))).Apply(Baggage.Current.SetBaggage(name, value)));
+            => Install((policy ?? throw new ArgumentNullException(nameof(policy))).Apply(Baggage.Current.SetBaggage(name, value)));
 
         /// <summary>
         /// Like <see cref="SetBaggage(IEnumerable{KeyValuePair{string, string}})"/>, with <paramref name="policy"/> applied
@@ -147,7 +147,7 @@ namespace ContextAnalyzers.Runtime
         /// <param name="policy">The policy to apply, e.g. <see cref="BaggagePolicy.Default"/>.</param>
         /// <returns>The scope to dispose.</returns>
         public static ContextScope SetBaggage(IEnumerable<KeyValuePair<string, string?>> items, BaggagePolicy policy)
-            => Use((policy ?? throw new ArgumentNullException(nameof(policy))).Apply(Baggage.Current.SetBaggage(items)));
+            => Install((policy ?? throw new ArgumentNullException(nameof(policy))).Apply(Baggage.Current.SetBaggage(items)));
 
         /// <summary>
         /// Makes <see cref="Baggage.Current"/> the current baggage without <paramref name="name"/>, without touching the
@@ -156,7 +156,7 @@ namespace ContextAnalyzers.Runtime
         /// <param name="name">The baggage key to remove.</param>
         /// <returns>The scope to dispose.</returns>
         public static ContextScope RemoveBaggage(string name)
-            => Use(Baggage.Current.RemoveBaggage(name));
+            => Install(Baggage.Current.RemoveBaggage(name));
 
         /// <summary>
         /// Makes the current baggage empty, without touching the baggage seen by other flows; disposing restores the
@@ -176,6 +176,12 @@ namespace ContextAnalyzers.Runtime
         {
             // Reading Current first also runs Baggage's static constructor, which registers the slot.
             _ = Baggage.Current;
+            return Install(baggage);
+        }
+
+        /// <summary><see cref="Use"/> for callers that have just read <see cref="Baggage.Current"/> (the slot exists).</summary>
+        private static ContextScope Install(Baggage baggage)
+        {
             object? previousHolder = RuntimeContext.GetValue(BaggageSlotName);
 
             // Cut loose from the holder shared with the parent flow (if there is one), then let OpenTelemetry create a
