@@ -276,23 +276,26 @@ namespace ContextAnalyzers.Runtime
             }
 
             object? current = ReadCurrent();
-            if (SameValue(current, RestoreTarget()) && !SameValue(current, installed))
+            if (IsInstalledCurrent(current))
+            {
+                // The usual case: what this scope installed is still current.
+                Restore();
+                return;
+            }
+
+            if (SameValue(current, RestoreTarget()))
             {
                 // Already restored (second Dispose) or nothing left to undo.
                 return;
             }
 
-            bool mismatch = !IsInstalledCurrent(current);
+            // Out of order: a scope opened later is still open, or the code inside changed the context itself.
             Restore();
-
-            if (mismatch)
+            string message = $"A ContextScope ({kind}) was disposed while the value it installed was no longer current: a scope opened later is still open, or code inside the scope changed the context without restoring it. The value the scope replaced was restored.";
+            MismatchDetected?.Invoke(message);
+            if (strictMode)
             {
-                string message = $"A ContextScope ({kind}) was disposed while the value it installed was no longer current: a scope opened later is still open, or code inside the scope changed the context without restoring it. The value the scope replaced was restored.";
-                MismatchDetected?.Invoke(message);
-                if (strictMode)
-                {
-                    throw new InvalidOperationException(message);
-                }
+                throw new InvalidOperationException(message);
             }
         }
 
