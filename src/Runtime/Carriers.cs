@@ -143,7 +143,21 @@ namespace ContextAnalyzers.Runtime
 
         private static IEnumerable<string>? GetPairValues(IEnumerable<KeyValuePair<string, string>> carrier, string name)
         {
-            if (carrier is IDictionary<string, string> dictionary && dictionary.TryGetValue(name, out var exact))
+            // A Dictionary (the common carrier) without interface dispatch; when its comparer already ignores case, a miss
+            // is final and the case-insensitive scan below is skipped.
+            if (carrier is Dictionary<string, string> concrete)
+            {
+                if (concrete.TryGetValue(name, out var found))
+                {
+                    return found is not null && found.Length <= MaxHeaderValueLength ? new[] { found } : null;
+                }
+
+                if (IgnoresCase(concrete.Comparer))
+                {
+                    return null;
+                }
+            }
+            else if (carrier is IDictionary<string, string> dictionary && dictionary.TryGetValue(name, out var exact))
             {
                 return exact is not null && exact.Length <= MaxHeaderValueLength ? new[] { exact } : null;
             }
@@ -163,6 +177,9 @@ namespace ContextAnalyzers.Runtime
 
             return values;
         }
+
+        private static bool IgnoresCase(IEqualityComparer<string> comparer) =>
+            ReferenceEquals(comparer, StringComparer.OrdinalIgnoreCase) || ReferenceEquals(comparer, StringComparer.InvariantCultureIgnoreCase);
 
         private static IEnumerable<string>? GetHeaderValues(IEnumerable<(string Key, byte[] Value)> headers, string name)
         {

@@ -74,6 +74,23 @@ public class CarriersTests
     }
 
     [Fact]
+    public void Dictionaries_are_matched_without_regard_to_case_whatever_their_comparer()
+    {
+        // The Dictionary fast path: an exact key, a key in another case under the default comparer (found by the scan),
+        // and a case-insensitive dictionary whose miss is final.
+        var exact = new Dictionary<string, string> { ["traceparent"] = TraceParentA, ["baggage"] = "tenant=acme" };
+        var otherCase = new Dictionary<string, string> { ["TraceParent"] = TraceParentA, ["BAGGAGE"] = "tenant=acme" };
+        var ignoringCase = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["TRACEPARENT"] = TraceParentA };
+
+        foreach (var carrier in new[] { exact, otherCase, ignoringCase })
+        {
+            var extracted = W3C.Extract(carrier);
+            Assert.Equal("0af7651916cd43dd8448eb211c80319c", extracted.ActivityContext.TraceId.ToHexString());
+            Assert.Equal(ReferenceEquals(carrier, ignoringCase) ? null : "acme", extracted.Baggage.GetBaggage("tenant"));
+        }
+    }
+
+    [Fact]
     public Task Without_a_current_activity_no_traceparent_is_written_but_baggage_is() => InOwnFlow(() =>
     {
         Baggage.Current = TenantBaggage("acme");
