@@ -143,8 +143,9 @@ namespace ContextAnalyzers.Runtime
 
         private static IEnumerable<string>? GetPairValues(IEnumerable<KeyValuePair<string, string>> carrier, string name)
         {
-            // A Dictionary (the common carrier) without interface dispatch; when its comparer already ignores case, a miss
-            // is final and the case-insensitive scan below is skipped.
+            // A Dictionary (the common carrier): no interface dispatch, and its struct enumerator for the scan (no boxed
+            // enumerator); when its comparer already ignores case, a miss is final and the scan is skipped.
+            List<string>? values = null;
             if (carrier is Dictionary<string, string> concrete)
             {
                 if (concrete.TryGetValue(name, out var found))
@@ -152,30 +153,46 @@ namespace ContextAnalyzers.Runtime
                     return found is not null && found.Length <= MaxHeaderValueLength ? new[] { found } : null;
                 }
 
-                if (IgnoresCase(concrete.Comparer))
+                if (!IgnoresCase(concrete.Comparer))
                 {
-                    return null;
+                    foreach (var pair in concrete)
+                    {
+                        if (Collect(ref values, pair, name))
+                        {
+                            break;
+                        }
+                    }
                 }
+
+                return values;
             }
-            else if (carrier is IDictionary<string, string> dictionary && dictionary.TryGetValue(name, out var exact))
+
+            if (carrier is IDictionary<string, string> dictionary && dictionary.TryGetValue(name, out var exact))
             {
                 return exact is not null && exact.Length <= MaxHeaderValueLength ? new[] { exact } : null;
             }
 
-            List<string>? values = null;
             foreach (var pair in carrier)
             {
-                if (pair.Value is not null && pair.Value.Length <= MaxHeaderValueLength && string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
+                if (Collect(ref values, pair, name))
                 {
-                    (values ??= new List<string>()).Add(pair.Value);
-                    if (values.Count == MaxValuesPerName)
-                    {
-                        break;
-                    }
+                    break;
                 }
             }
 
             return values;
+        }
+
+        /// <summary>Adds the pair's value when its key is <paramref name="name"/> in any case; true when enough were collected.</summary>
+        private static bool Collect(ref List<string>? values, KeyValuePair<string, string> pair, string name)
+        {
+            if (pair.Value is null || pair.Value.Length > MaxHeaderValueLength || !string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            (values ??= new List<string>()).Add(pair.Value);
+            return values.Count == MaxValuesPerName;
         }
 
         private static bool IgnoresCase(IEqualityComparer<string> comparer) =>
