@@ -188,7 +188,8 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            var scope = ScopeExpression(operation, mutation);
+            var simple = RuntimeImport.CanUseSimpleName(model, statement.SpanStart, "ContextScope");
+            var scope = ScopeExpression(operation, mutation, simple);
             if (scope is null)
             {
                 return null;
@@ -203,24 +204,24 @@ namespace ContextAnalyzers.Rules
                     .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
                     .WithTriviaFrom(current)
                     .WithAdditionalAnnotations(Formatter.Annotation);
-                return root.ReplaceNode(current, declaration);
+                return RuntimeImport.EnsureUsing(root.ReplaceNode(current, declaration), simple);
             };
         }
 
         /// <summary>The <c>ContextScope</c> call that does what the mutation does, or null when there is none.</summary>
-        internal static ExpressionSyntax? ScopeExpression(IOperation operation, AmbientMutation mutation)
+        internal static ExpressionSyntax? ScopeExpression(IOperation operation, AmbientMutation mutation, bool simple)
         {
             switch (operation)
             {
                 case ISimpleAssignmentOperation assignment when mutation.Store == AmbientStore.Activity:
                     var value = (ExpressionSyntax)assignment.Value.Syntax;
                     return IsNullLiteral(assignment.Value)
-                        ? Scope("ClearActivity")
-                        : Scope("Activate", value);
+                        ? Scope(simple, "ClearActivity")
+                        : Scope(simple, "Activate", value);
                 case ISimpleAssignmentOperation assignment when mutation.Store == AmbientStore.Baggage:
-                    return Scope("Use", (ExpressionSyntax)assignment.Value.Syntax);
+                    return Scope(simple, "Use", (ExpressionSyntax)assignment.Value.Syntax);
                 case IInvocationOperation { TargetMethod.Name: "SetBaggage" or "RemoveBaggage" or "ClearBaggage" } invocation when mutation.Store == AmbientStore.Baggage:
-                    return BaggageScope(invocation);
+                    return BaggageScope(invocation, simple);
                 case IInvocationOperation { TargetMethod: { Name: "SetValue", IsGenericMethod: true } method } invocation when mutation.Store == AmbientStore.RuntimeContextSlot:
                     var slot = ArgumentFor(invocation, 0);
                     var slotValue = ArgumentFor(invocation, 1);
@@ -231,14 +232,14 @@ namespace ContextAnalyzers.Rules
 
                     var typeSyntax = ParseTypeName(method.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation);
                     return InvocationExpression(
-                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(), GenericName(Identifier("SetValue"), TypeArgumentList(SingletonSeparatedList(typeSyntax)))),
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(simple), GenericName(Identifier("SetValue"), TypeArgumentList(SingletonSeparatedList(typeSyntax)))),
                         ArgumentList(SeparatedList(new[] { Argument(slot.WithoutTrivia()), Argument(slotValue.WithoutTrivia()) })));
                 default:
                     return null;
             }
         }
 
-        private static ExpressionSyntax? BaggageScope(IInvocationOperation invocation)
+        private static ExpressionSyntax? BaggageScope(IInvocationOperation invocation, bool simple)
         {
             var method = invocation.TargetMethod;
             var explicitBaggage = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "baggage" && a.ArgumentKind == ArgumentKind.Explicit);
@@ -251,12 +252,12 @@ namespace ContextAnalyzers.Rules
             var arguments = others.Select(a => ((ExpressionSyntax)a.Value.Syntax).WithoutTrivia()).ToArray();
             if (explicitBaggage is null || IsDefault(explicitBaggage.Value))
             {
-                return Scope(method.Name, arguments);
+                return Scope(simple, method.Name, arguments);
             }
 
             if (method.Name == "ClearBaggage")
             {
-                return Scope("ClearBaggage");
+                return Scope(simple, "ClearBaggage");
             }
 
             // Baggage.SetBaggage(k, v, b) makes b.SetBaggage(k, v) current.
@@ -269,7 +270,7 @@ namespace ContextAnalyzers.Rules
             var derived = InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, IdentifierName(method.Name)),
                 ArgumentList(SeparatedList(arguments.Select(Argument))));
-            return Scope("Use", derived);
+            return Scope(simple, "Use", derived);
         }
 
         private static ExpressionSyntax? ArgumentFor(IInvocationOperation invocation, int ordinal)
@@ -298,12 +299,13 @@ namespace ContextAnalyzers.Rules
             return value is IDefaultValueOperation || value.ConstantValue is { HasValue: true, Value: null };
         }
 
-        internal static ExpressionSyntax Scope(string method, params ExpressionSyntax[] arguments)
+        /// <summary><c>ContextScope.Method(arguments)</c>; the caller adds the runtime <c>using</c> when <paramref name="simple"/>.</summary>
+        internal static ExpressionSyntax Scope(bool simple, string method, params ExpressionSyntax[] arguments)
             => InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(), IdentifierName(method)),
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(simple), IdentifierName(method)),
                 ArgumentList(SeparatedList(arguments.Select(a => Argument(a.WithoutTrivia())))));
 
-        internal static ExpressionSyntax ContextScopeType() => Qualified("global::ContextAnalyzers.Runtime.ContextScope");
+        internal static ExpressionSyntax ContextScopeType(bool simple) => RuntimeImport.TypeName("ContextScope", simple);
 
         internal static ExpressionSyntax Qualified(string name)
             => ParseExpression(name).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);

@@ -76,6 +76,7 @@ namespace ContextAnalyzers.Rules
             ExpressionSyntax initializer;
             string baseName;
             bool isUsing;
+            var simple = false;
             if (key == UseContextScopeKey)
             {
                 if (KnownTypes.Get(model.Compilation).HasRuntime is false || ((CSharpParseOptions)statement.SyntaxTree.Options).LanguageVersion < LanguageVersion.CSharp8)
@@ -83,7 +84,8 @@ namespace ContextAnalyzers.Rules
                     return null;
                 }
 
-                initializer = CTX101AmbientContextNotRestoredCodeFix.Scope("Use", invocation);
+                simple = RuntimeImport.CanUseSimpleName(model, statement.SpanStart, "ContextScope", cancellationToken);
+                initializer = CTX101AmbientContextNotRestoredCodeFix.Scope(simple, "Use", invocation);
                 baseName = "scope";
                 isUsing = true;
             }
@@ -104,7 +106,7 @@ namespace ContextAnalyzers.Rules
                     declaration = declaration.WithUsingKeyword(Token(SyntaxKind.UsingKeyword));
                 }
 
-                return root.ReplaceNode(statement, declaration.WithTriviaFrom(statement).WithAdditionalAnnotations(Formatter.Annotation));
+                return RuntimeImport.EnsureUsing(root.ReplaceNode(statement, declaration.WithTriviaFrom(statement).WithAdditionalAnnotations(Formatter.Annotation)), simple);
             };
         }
     }

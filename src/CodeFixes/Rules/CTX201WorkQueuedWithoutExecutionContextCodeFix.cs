@@ -132,7 +132,7 @@ namespace ContextAnalyzers.Rules
                 var callback = invocation.ArgumentList.Arguments[0];
                 return new FixPlan(
                     "Run the callback under a ContextSnapshot of the caller",
-                    root => CTX20xRuntimeImport.EnsureUsing(root.ReplaceNode(callback, callback.WithExpression(Wrapped(callback.Expression, WrapShape.Wrap(null), Capture())))));
+                    root => RuntimeImport.EnsureUsing(root.ReplaceNode(callback, callback.WithExpression(Wrapped(callback.Expression, WrapShape.Wrap(null), Capture())))));
             }
 
             return null;
@@ -339,7 +339,7 @@ namespace ContextAnalyzers.Rules
                     var rewritten = block.ReplaceNodes(shapes.Keys, (original, current) => Wrapped((ExpressionSyntax)current, shapes[original], SyntaxFactory.IdentifierName(name)));
                     var (declaration, statement) = Declaration(name, rewritten.Statements[index]);
                     rewritten = rewritten.WithStatements(rewritten.Statements.Replace(rewritten.Statements[index], statement).Insert(index, declaration));
-                    return CTX20xRuntimeImport.EnsureUsing(root.ReplaceNode(block, rewritten));
+                    return RuntimeImport.EnsureUsing(root.ReplaceNode(block, rewritten));
                 });
         }
 

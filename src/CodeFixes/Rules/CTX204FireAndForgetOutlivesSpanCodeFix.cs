@@ -96,7 +96,7 @@ namespace ContextAnalyzers.Rules
                             SyntaxNode replaced = statement is not null && invocation.Parent is AssignmentExpressionSyntax discard
                                 ? root.ReplaceNode(discard, discard.WithRight(detached.WithTriviaFrom(invocation)).WithAdditionalAnnotations(Formatter.Annotation))
                                 : root.ReplaceNode(invocation, detached.WithTriviaFrom(invocation).WithAdditionalAnnotations(Formatter.Annotation));
-                            return Task.FromResult(context.Document.WithSyntaxRoot(CTX20xRuntimeImport.EnsureUsing(replaced)));
+                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(replaced)));
                         },
                         UseDetachedWorkKey),
                     diagnostic);

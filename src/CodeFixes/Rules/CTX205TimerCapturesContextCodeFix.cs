@@ -57,7 +57,7 @@ namespace ContextAnalyzers.Rules
                                     creation.ArgumentList!)
                                 .WithTriviaFrom(creation)
                                 .WithAdditionalAnnotations(Formatter.Annotation);
-                            return Task.FromResult(context.Document.WithSyntaxRoot(CTX20xRuntimeImport.EnsureUsing(root.ReplaceNode(creation, call))));
+                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(root.ReplaceNode(creation, call))));
                         },
                         UseContextTimerKey),
                     diagnostic);

@@ -149,7 +149,7 @@ namespace ContextAnalyzers.Rules
                 var changed = editor.GetChangedRoot();
                 if (changed != plannedRoot)
                 {
-                    solution = solution.WithDocumentSyntaxRoot(planned.Id, plan.NeedsImport ? CTX20xRuntimeImport.EnsureUsing(changed) : changed);
+                    solution = solution.WithDocumentSyntaxRoot(planned.Id, plan.NeedsImport ? RuntimeImport.EnsureUsing(changed) : changed);
                 }
             }
 

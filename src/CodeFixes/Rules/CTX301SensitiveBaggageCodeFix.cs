@@ -181,13 +181,12 @@ namespace ContextAnalyzers.Rules
         {
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
             var generator = editor.Generator;
+            var simple = RuntimeImport.CanUseSimpleName(editor.SemanticModel, value.SpanStart, policy.Name, cancellationToken);
             var call = (ExpressionSyntax)generator.InvocationExpression(
-                generator.MemberAccessExpression(
-                    generator.TypeExpression(policy).WithAdditionalAnnotations(Simplifier.AddImportsAnnotation, Simplifier.Annotation),
-                    "Pseudonymize"),
+                generator.MemberAccessExpression(RuntimeImport.TypeName(policy.Name, simple), "Pseudonymize"),
                 value.WithoutTrivia());
             editor.ReplaceNode(value, call.WithTriviaFrom(value));
-            return editor.GetChangedDocument();
+            return document.WithSyntaxRoot(RuntimeImport.EnsureUsing(editor.GetChangedRoot(), simple));
         }
 
         private static async Task<Document> KeepLocalAsync(Document document, InvocationExpressionSyntax invocation, string writeKind, INamedTypeSymbol activity, CancellationToken cancellationToken)

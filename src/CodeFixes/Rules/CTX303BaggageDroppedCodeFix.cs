@@ -9,7 +9,6 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace ContextAnalyzers.Rules
 {
@@ -84,28 +83,26 @@ namespace ContextAnalyzers.Rules
         {
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
             var generator = editor.Generator;
+            var simple = RuntimeImport.CanUseSimpleName(editor.SemanticModel, invocation.SpanStart, policy.Name, cancellationToken);
             var apply = (ExpressionSyntax)generator.InvocationExpression(
                 generator.MemberAccessExpression(
-                    generator.MemberAccessExpression(
-                        generator.TypeExpression(policy).WithAdditionalAnnotations(Simplifier.AddImportsAnnotation, Simplifier.Annotation),
-                        "Default"),
+                    generator.MemberAccessExpression(RuntimeImport.TypeName(policy.Name, simple), "Default"),
                     "Apply"),
                 invocation.WithoutTrivia());
             editor.ReplaceNode(invocation, apply.WithTriviaFrom(invocation));
-            return editor.GetChangedDocument();
+            return document.WithSyntaxRoot(RuntimeImport.EnsureUsing(editor.GetChangedRoot(), simple));
         }
 
         private static async Task<Document> UsePolicyAsync(Document document, InvocationExpressionSyntax invocation, INamedTypeSymbol policy, CancellationToken cancellationToken)
         {
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
             var generator = editor.Generator;
+            var simple = RuntimeImport.CanUseSimpleName(editor.SemanticModel, invocation.SpanStart, policy.Name, cancellationToken);
             var target = (ExpressionSyntax)generator.MemberAccessExpression(
-                generator.MemberAccessExpression(
-                    generator.TypeExpression(policy).WithAdditionalAnnotations(Simplifier.AddImportsAnnotation, Simplifier.Annotation),
-                    "Default"),
+                generator.MemberAccessExpression(RuntimeImport.TypeName(policy.Name, simple), "Default"),
                 "SetBaggage");
             editor.ReplaceNode(invocation.Expression, target.WithTriviaFrom(invocation.Expression));
-            return editor.GetChangedDocument();
+            return document.WithSyntaxRoot(RuntimeImport.EnsureUsing(editor.GetChangedRoot(), simple));
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using ContextAnalyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -11,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace ContextAnalyzers
 {
@@ -29,7 +29,8 @@ namespace ContextAnalyzers
         public const string StartLinkedRootKey = "CTX406.StartLinkedRoot";
         public const string StartRootKey = "CTX406.StartRoot";
 
-        private const string RootScopeMetadataName = "ContextAnalyzers.Runtime.RootActivityScope";
+        private const string RootScopeName = "RootActivityScope";
+        private const string RootScopeMetadataName = RuntimeImport.Namespace + "." + RootScopeName;
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.DefaultParentIsNotRoot);
 
@@ -71,7 +72,8 @@ namespace ContextAnalyzers
         private static Task<Document> ApplyAsync(Document document, SyntaxNode root, StatementSyntax statement, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
         {
             var replacement = Rewrite(statement, model, linkToPrevious, cancellationToken);
-            return Task.FromResult(replacement is null ? document : document.WithSyntaxRoot(root.ReplaceNode(statement, (IEnumerable<SyntaxNode>)replacement)));
+            var simple = RuntimeImport.CanUseSimpleName(model, statement.SpanStart, RootScopeName, cancellationToken);
+            return Task.FromResult(replacement is null ? document : document.WithSyntaxRoot(RuntimeImport.EnsureUsing(root.ReplaceNode(statement, (IEnumerable<SyntaxNode>)replacement), simple)));
         }
 
         /// <summary>The statements that replace <paramref name="statement"/>, or null when the shape is not handled.</summary>
@@ -92,7 +94,7 @@ namespace ContextAnalyzers
 
             var variable = declaration.Variables[0];
             var scopeName = UniqueName(model, statement.SpanStart, variable.Identifier.ValueText + "Root");
-            var start = BuildStart(invocation, model, linkToPrevious, cancellationToken);
+            var start = BuildStart(invocation, model, linkToPrevious, RuntimeImport.CanUseSimpleName(model, statement.SpanStart, RootScopeName, cancellationToken), cancellationToken);
             if (start is null)
             {
                 return null;
@@ -134,7 +136,7 @@ namespace ContextAnalyzers
         }
 
         /// <summary><c>RootActivityScope.Start(source, name, kind, ...)</c> for a <c>source.StartActivity(...)</c> call, or null.</summary>
-        private static InvocationExpressionSyntax? BuildStart(InvocationExpressionSyntax invocation, SemanticModel model, bool linkToPrevious, CancellationToken cancellationToken)
+        private static InvocationExpressionSyntax? BuildStart(InvocationExpressionSyntax invocation, SemanticModel model, bool linkToPrevious, bool simple, CancellationToken cancellationToken)
         {
             if (invocation.Expression is not MemberAccessExpressionSyntax access
                 || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation { TargetMethod.Name: "StartActivity" } operation)
@@ -180,7 +182,7 @@ namespace ContextAnalyzers
             return SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(
                     SyntaxKind.SimpleMemberAccessExpression,
-                    SyntaxFactory.ParseTypeName("global::" + RootScopeMetadataName).WithAdditionalAnnotations(Simplifier.Annotation),
+                    RuntimeImport.TypeName(RootScopeName, simple),
                     SyntaxFactory.IdentifierName("Start")),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
         }

@@ -1,13 +1,14 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
+using ContextAnalyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace ContextAnalyzers
 {
@@ -22,7 +23,8 @@ namespace ContextAnalyzers
     {
         public const string InjectCurrentKey = "CTX407.InjectCurrent";
 
-        private const string CarriersMetadataName = "ContextAnalyzers.Runtime.Carriers";
+        private const string CarriersName = "Carriers";
+        private const string CarriersMetadataName = RuntimeImport.Namespace + "." + CarriersName;
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.InjectingEmptyContext);
 
@@ -54,13 +56,19 @@ namespace ContextAnalyzers
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Inject the current activity and baggage",
-                        _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, Rewrite(invocation, access, argument)))),
+                        ct => Task.FromResult(context.Document.WithSyntaxRoot(Apply(root, model, invocation, access, argument, ct))),
                         InjectCurrentKey),
                     diagnostic);
             }
         }
 
-        private static InvocationExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, ArgumentSyntax context)
+        private static SyntaxNode Apply(SyntaxNode root, SemanticModel model, InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, ArgumentSyntax context, CancellationToken cancellationToken)
+        {
+            var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, CarriersName, cancellationToken);
+            return RuntimeImport.EnsureUsing(root.ReplaceNode(invocation, Rewrite(invocation, access, context, simple)), simple);
+        }
+
+        private static InvocationExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, ArgumentSyntax context, bool simple)
         {
             var arguments = new List<ArgumentSyntax> { SyntaxFactory.Argument(access.Expression.WithoutTrivia()) };
             foreach (var argument in invocation.ArgumentList.Arguments)
@@ -77,7 +85,7 @@ namespace ContextAnalyzers
             return SyntaxFactory.InvocationExpression(
                     SyntaxFactory.MemberAccessExpression(
                         SyntaxKind.SimpleMemberAccessExpression,
-                        SyntaxFactory.ParseTypeName("global::" + CarriersMetadataName).WithAdditionalAnnotations(Simplifier.Annotation),
+                        RuntimeImport.TypeName(CarriersName, simple),
                         method),
                     SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)).WithTriviaFrom(invocation.ArgumentList))
                 .WithTriviaFrom(invocation);

@@ -8,10 +8,10 @@ namespace ContextAnalyzers.Tests.Rules;
 /// <summary>CTX301 (sensitive key) and CTX302 (sensitive value): flagged shapes, silent look-alikes, fixes, bail-outs.</summary>
 public class CTX301SensitiveBaggageTests
 {
-    private static string Wrap(string body, string members = "") => $$"""
+    private static string Wrap(string body, string members = "", bool runtimeUsing = false) => $$"""
         using System.Collections.Generic;
         using System.Diagnostics;
-        using OpenTelemetry;
+        {{(runtimeUsing ? "using ContextAnalyzers.Runtime;\n" : "")}}using OpenTelemetry;
 
         class User
         {
@@ -112,9 +112,7 @@ public class CTX301SensitiveBaggageTests
     {
         var test = Verify.Create();
         test.TestCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", {|CTX302:user.Email|});""");
-        test.FixedCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email));""")
-            .Replace("using System.Diagnostics;\n", "using System.Diagnostics;\nusing ContextAnalyzers.Runtime;\n", StringComparison.Ordinal)
-            .Replace("ContextAnalyzers.Runtime.BaggagePolicy", "BaggagePolicy", StringComparison.Ordinal);
+        test.FixedCode = Wrap("""        using var a = ContextAnalyzers.Runtime.ContextScope.SetBaggage("user", BaggagePolicy.Pseudonymize(user.Email));""", runtimeUsing: true);
         test.CodeActionEquivalenceKey = CTX301SensitiveBaggageCodeFix.ValuePseudonymizeKey;
         await test.RunAsync();
 
@@ -460,10 +458,9 @@ public class CTX301SensitiveBaggageTests
                     activity.AddBaggage("p", {|CTX302:password|});
             """),
             Wrap("""
-                    Baggage.SetBaggage("user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email));
-                    activity.AddBaggage("p", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(password));
-            """).Replace("using System.Diagnostics;\n", "using System.Diagnostics;\nusing ContextAnalyzers.Runtime;\n", StringComparison.Ordinal)
-                .Replace("ContextAnalyzers.Runtime.BaggagePolicy", "BaggagePolicy", StringComparison.Ordinal),
+                    Baggage.SetBaggage("user", BaggagePolicy.Pseudonymize(user.Email));
+                    activity.AddBaggage("p", BaggagePolicy.Pseudonymize(password));
+            """, runtimeUsing: true),
             CTX301SensitiveBaggageCodeFix.ValuePseudonymizeKey);
 
         await Verify.VerifyCodeFixAsync(
@@ -494,9 +491,7 @@ public class CTX301SensitiveBaggageTests
     {
         var test = Verify.Create();
         test.TestCode = Wrap("""        var b = Baggage.Create(new Dictionary<string, string> { { "user", {|CTX302:user.Email|} } });""");
-        test.FixedCode = Wrap("""        var b = Baggage.Create(new Dictionary<string, string> { { "user", ContextAnalyzers.Runtime.BaggagePolicy.Pseudonymize(user.Email) } });""")
-            .Replace("using System.Diagnostics;\n", "using System.Diagnostics;\nusing ContextAnalyzers.Runtime;\n", StringComparison.Ordinal)
-            .Replace("ContextAnalyzers.Runtime.BaggagePolicy", "BaggagePolicy", StringComparison.Ordinal);
+        test.FixedCode = Wrap("""        var b = Baggage.Create(new Dictionary<string, string> { { "user", BaggagePolicy.Pseudonymize(user.Email) } });""", runtimeUsing: true);
         test.CodeActionEquivalenceKey = CTX301SensitiveBaggageCodeFix.ValuePseudonymizeKey;
         await test.RunAsync();
     }

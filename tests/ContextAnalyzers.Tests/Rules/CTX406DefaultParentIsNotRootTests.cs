@@ -6,7 +6,18 @@ namespace ContextAnalyzers.Tests.Rules;
 
 public class CTX406DefaultParentIsNotRootTests
 {
-    private static string Job(string body) => Header + $$"""
+    /// <summary><see cref="CTX401ExtractedContextDiscardedTests.Header"/> with the <c>using</c> the runtime fixes add.</summary>
+    internal const string RuntimeHeader = """
+        using System;
+        using System.Collections.Generic;
+        using System.Diagnostics;
+        using ContextAnalyzers.Runtime;
+        using OpenTelemetry;
+        using OpenTelemetry.Context.Propagation;
+
+        """;
+
+    private static string Job(string body, bool runtimeUsing = false) => (runtimeUsing ? RuntimeHeader : Header) + $$"""
         class Job
         {
             static readonly ActivitySource Source = new("Shop");
@@ -28,10 +39,10 @@ public class CTX406DefaultParentIsNotRootTests
             """),
             Job("""
                     // One trace per batch.
-                    using var activityRoot = ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                    using var activityRoot = RootActivityScope.Start(Source, "export", ActivityKind.Internal);
                     var activity = activityRoot.Activity;
                     activity?.SetTag("batch", batch);
-            """),
+            """, runtimeUsing: true),
             CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
     }
 
@@ -41,11 +52,11 @@ public class CTX406DefaultParentIsNotRootTests
         await Verify.VerifyCodeFixAsync(
             Job("""
                     using Activity? activity = Source.StartActivity("export", ActivityKind.Consumer, {|CTX406:default(ActivityContext)|}, tags: new[] { new KeyValuePair<string, object?>("batch", batch) });
-            """).Replace("using System;", "using System;\nusing ContextAnalyzers.Runtime;", StringComparison.Ordinal),
+            """, runtimeUsing: true),
             Job("""
                     using var activityRoot = RootActivityScope.Start(Source, "export", ActivityKind.Consumer, linkToPrevious: false, tags: new[] { new KeyValuePair<string, object?>("batch", batch) });
                     Activity? activity = activityRoot.Activity;
-            """).Replace("using System;", "using System;\nusing ContextAnalyzers.Runtime;", StringComparison.Ordinal),
+            """, runtimeUsing: true),
             CTX406DefaultParentIsNotRootCodeFix.StartRootKey);
     }
 
@@ -60,12 +71,12 @@ public class CTX406DefaultParentIsNotRootTests
                     }
             """),
             Job("""
-                    using (var activityRoot = ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal))
+                    using (var activityRoot = RootActivityScope.Start(Source, "export", ActivityKind.Internal))
                     {
                         var activity = activityRoot.Activity;
                         activity?.SetTag("batch", batch);
                     }
-            """),
+            """, runtimeUsing: true),
             CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
     }
 
@@ -80,10 +91,10 @@ public class CTX406DefaultParentIsNotRootTests
             """),
             Job("""
                     var activityRoot = 1;
-                    using var activityRoot2 = ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                    using var activityRoot2 = RootActivityScope.Start(Source, "export", ActivityKind.Internal);
                     var activity = activityRoot2.Activity;
                     activity?.SetTag("batch", batch + activityRoot);
-            """),
+            """, runtimeUsing: true),
             CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
     }
 

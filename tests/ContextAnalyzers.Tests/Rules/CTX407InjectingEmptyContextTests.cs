@@ -8,7 +8,7 @@ public class CTX407InjectingEmptyContextTests
 {
     private const string Key = CTX407InjectingEmptyContextCodeFix.InjectCurrentKey;
 
-    private static string Outbox(string body) => Header + $$"""
+    private static string Outbox(string body, bool runtimeUsing = false) => (runtimeUsing ? CTX406DefaultParentIsNotRootTests.RuntimeHeader : Header) + $$"""
         class Outbox
         {
             static TextMapPropagator Propagator => Propagators.DefaultTextMapPropagator;
@@ -29,10 +29,10 @@ public class CTX407InjectingEmptyContextTests
                     Propagator.Inject<Dictionary<string, string>>({|CTX407:new PropagationContext(default(ActivityContext), default)|}, carrier: headers, setter: (c, k, v) => c[k] = v);
             """),
             Outbox("""
-                    ContextAnalyzers.Runtime.Carriers.InjectCurrent(Propagator, headers, (c, k, v) => c[k] = v);
-                    ContextAnalyzers.Runtime.Carriers.InjectCurrent(Propagators.DefaultTextMapPropagator, pairs, (c, k, v) => c.Add(new(k, v)));
-                    ContextAnalyzers.Runtime.Carriers.InjectCurrent<Dictionary<string, string>>(Propagator, carrier: headers, setter: (c, k, v) => c[k] = v);
-            """),
+                    Carriers.InjectCurrent(Propagator, headers, (c, k, v) => c[k] = v);
+                    Carriers.InjectCurrent(Propagators.DefaultTextMapPropagator, pairs, (c, k, v) => c.Add(new(k, v)));
+                    Carriers.InjectCurrent<Dictionary<string, string>>(Propagator, carrier: headers, setter: (c, k, v) => c[k] = v);
+            """, runtimeUsing: true),
             Key);
     }
 
