@@ -225,6 +225,41 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
         """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
 
     [Fact]
+    public Task UseContextScope_keeps_the_qualified_name_when_the_document_has_its_own_ContextScope() => Verify.VerifyCodeFixAsync(Usings + """
+        namespace App
+        {
+            class ContextScope { }
+
+            class C
+            {
+                void M(Activity activity)
+                {
+                    [|Activity.Current = activity|];
+                    Work();
+                }
+
+                void Work() { }
+            }
+        }
+        """, Usings + """
+        namespace App
+        {
+            class ContextScope { }
+
+            class C
+            {
+                void M(Activity activity)
+                {
+                    using var scope = global::ContextAnalyzers.Runtime.ContextScope.Activate(activity);
+                    Work();
+                }
+
+                void Work() { }
+            }
+        }
+        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
+
+    [Fact]
     public Task UseContextScope_not_offered_without_the_runtime() => Verify.VerifyNoCodeFixOfferedAsync(Usings + """
         class C
         {

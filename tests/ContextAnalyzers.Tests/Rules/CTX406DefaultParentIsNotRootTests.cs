@@ -99,6 +99,30 @@ public class CTX406DefaultParentIsNotRootTests
     }
 
     [Fact]
+    public async Task A_RootActivityScope_of_the_user_in_an_imported_namespace_keeps_the_qualified_name()
+    {
+        // `using ContextAnalyzers.Runtime;` would make the user's RootActivityScope ambiguous (CS0104): no using, global:: name.
+        const string Types = """
+
+            namespace Shop.Tracing
+            {
+                class RootActivityScope { }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(
+            "using Shop.Tracing;\n" + Job("""
+                    var mine = new RootActivityScope();
+                    using var activity = Source.StartActivity("export", ActivityKind.Internal, {|CTX406:parentContext: default|});
+            """) + Types,
+            "using Shop.Tracing;\n" + Job("""
+                    var mine = new RootActivityScope();
+                    using var activityRoot = global::ContextAnalyzers.Runtime.RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                    var activity = activityRoot.Activity;
+            """) + Types,
+            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
+    }
+
+    [Fact]
     public async Task Create_activity_and_non_using_starts_are_flagged_without_a_fix()
     {
         var test = Verify.Create();
