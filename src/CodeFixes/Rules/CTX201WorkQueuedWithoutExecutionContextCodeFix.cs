@@ -35,7 +35,8 @@ namespace ContextAnalyzers.Rules
         public const string WrapWithSnapshotKey = "CTX201.WrapWithSnapshot";
         public const string CaptureSnapshotBeforeSuppressFlowKey = "CTX201.CaptureSnapshotBeforeSuppressFlow";
 
-        private const string SnapshotMetadataName = "ContextAnalyzers.Runtime.ContextSnapshot";
+        private const string SnapshotName = "ContextSnapshot";
+        private const string SnapshotMetadataName = RuntimeImport.Namespace + "." + SnapshotName;
 
         private static readonly string[] Keys = { UseFlowingApiKey, WrapWithSnapshotKey, CaptureSnapshotBeforeSuppressFlowKey };
 
@@ -130,9 +131,10 @@ namespace ContextAnalyzers.Rules
                 && model.Compilation.GetTypeByMetadataName(SnapshotMetadataName) is not null)
             {
                 var callback = invocation.ArgumentList.Arguments[0];
+                var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, SnapshotName, cancellationToken);
                 return new FixPlan(
                     "Run the callback under a ContextSnapshot of the caller",
-                    root => RuntimeImport.EnsureUsing(root.ReplaceNode(callback, callback.WithExpression(Wrapped(callback.Expression, WrapShape.Wrap(null), Capture())))));
+                    root => RuntimeImport.EnsureUsing(root.ReplaceNode(callback, callback.WithExpression(Wrapped(callback.Expression, WrapShape.Wrap(null), Capture(simple)))), simple));
             }
 
             return null;
@@ -181,11 +183,11 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary><c>ContextSnapshot.Capture()</c>.</summary>
-        private static ExpressionSyntax Capture()
+        private static ExpressionSyntax Capture(bool simple)
             => SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(
                     SyntaxKind.SimpleMemberAccessExpression,
-                    SyntaxFactory.IdentifierName("ContextSnapshot"),
+                    RuntimeImport.TypeName(SnapshotName, simple),
                     SyntaxFactory.IdentifierName("Capture")));
 
         /// <summary>
@@ -330,6 +332,7 @@ namespace ContextAnalyzers.Rules
 
             var block = (BlockSyntax)insertBefore.Parent!;
             var name = UniqueName(insertBefore, "snapshot");
+            var simpleName = RuntimeImport.CanUseSimpleName(model, insertBefore.SpanStart, SnapshotName, cancellationToken);
             return new FixPlan(
                 "Capture a ContextSnapshot before SuppressFlow() and run the work under it",
                 root =>
@@ -337,9 +340,9 @@ namespace ContextAnalyzers.Rules
                     var shapes = callbacks.ToDictionary(c => (SyntaxNode)c.Callback, c => c.Shape);
                     var index = block.Statements.IndexOf(insertBefore);
                     var rewritten = block.ReplaceNodes(shapes.Keys, (original, current) => Wrapped((ExpressionSyntax)current, shapes[original], SyntaxFactory.IdentifierName(name)));
-                    var (declaration, statement) = Declaration(name, rewritten.Statements[index]);
+                    var (declaration, statement) = Declaration(name, rewritten.Statements[index], simpleName);
                     rewritten = rewritten.WithStatements(rewritten.Statements.Replace(rewritten.Statements[index], statement).Insert(index, declaration));
-                    return RuntimeImport.EnsureUsing(root.ReplaceNode(block, rewritten));
+                    return RuntimeImport.EnsureUsing(root.ReplaceNode(block, rewritten), simpleName);
                 });
         }
 
@@ -446,7 +449,7 @@ namespace ContextAnalyzers.Rules
         /// <c>var snapshot = ContextSnapshot.Capture();</c> on its own line above <paramref name="statement"/>: it takes the
         /// blank lines above the statement, the statement keeps its comments.
         /// </summary>
-        private static (StatementSyntax Declaration, StatementSyntax Statement) Declaration(string name, StatementSyntax statement)
+        private static (StatementSyntax Declaration, StatementSyntax Statement) Declaration(string name, StatementSyntax statement, bool simple)
         {
             var leading = statement.GetLeadingTrivia();
             var blankLines = 0;
@@ -476,7 +479,7 @@ namespace ContextAnalyzers.Rules
                 declarationLeading = declarationLeading.Add(indentation);
             }
 
-            var declaration = SyntaxFactory.ParseStatement("var " + name + " = ContextSnapshot.Capture();")
+            var declaration = SyntaxFactory.ParseStatement("var " + name + " = " + RuntimeImport.TypeName(SnapshotName, simple).ToFullString() + ".Capture();")
                 .WithLeadingTrivia(declarationLeading)
                 .WithTrailingTrivia(endOfLine);
             return (declaration, statement.WithLeadingTrivia(leading.Skip(blankLines)));

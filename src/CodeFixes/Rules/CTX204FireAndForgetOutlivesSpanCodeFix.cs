@@ -83,10 +83,11 @@ namespace ContextAnalyzers.Rules
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Run it as detached work linked to this span",
-                        _ =>
+                        ct =>
                         {
+                            var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, "DetachedWork", ct);
                             var detached = SyntaxFactory.InvocationExpression(
-                                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName("DetachedWork"), SyntaxFactory.IdentifierName("Run")),
+                                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName("DetachedWork", simple), SyntaxFactory.IdentifierName("Run")),
                                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
                                 {
                                     SyntaxFactory.Argument(source.WithoutTrivia()),
@@ -96,7 +97,7 @@ namespace ContextAnalyzers.Rules
                             SyntaxNode replaced = statement is not null && invocation.Parent is AssignmentExpressionSyntax discard
                                 ? root.ReplaceNode(discard, discard.WithRight(detached.WithTriviaFrom(invocation)).WithAdditionalAnnotations(Formatter.Annotation))
                                 : root.ReplaceNode(invocation, detached.WithTriviaFrom(invocation).WithAdditionalAnnotations(Formatter.Annotation));
-                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(replaced)));
+                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(replaced, simple)));
                         },
                         UseDetachedWorkKey),
                     diagnostic);

@@ -50,14 +50,15 @@ namespace ContextAnalyzers.Rules
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Create the timer with ContextTimer (no captured context)",
-                        _ =>
+                        ct =>
                         {
+                            var simple = RuntimeImport.CanUseSimpleName(model, creation.SpanStart, "ContextTimer", ct);
                             var call = SyntaxFactory.InvocationExpression(
-                                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName("ContextTimer"), SyntaxFactory.IdentifierName("Create")),
+                                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName("ContextTimer", simple), SyntaxFactory.IdentifierName("Create")),
                                     creation.ArgumentList!)
                                 .WithTriviaFrom(creation)
                                 .WithAdditionalAnnotations(Formatter.Annotation);
-                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(root.ReplaceNode(creation, call))));
+                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(root.ReplaceNode(creation, call), simple)));
                         },
                         UseContextTimerKey),
                     diagnostic);

@@ -42,6 +42,7 @@ namespace ContextAnalyzers.Rules
         public const string UseContextEnvelopeKey = "CTX207.UseContextEnvelope";
 
         private const string Title = "Carry the context with each item (ContextEnvelope<T>)";
+        private const string EnvelopeName = "ContextEnvelope";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.QueueHandOffDropsContext);
 
@@ -149,7 +150,7 @@ namespace ContextAnalyzers.Rules
                 var changed = editor.GetChangedRoot();
                 if (changed != plannedRoot)
                 {
-                    solution = solution.WithDocumentSyntaxRoot(planned.Id, plan.NeedsImport ? RuntimeImport.EnsureUsing(changed) : changed);
+                    solution = solution.WithDocumentSyntaxRoot(planned.Id, plan.NeedsImport ? RuntimeImport.EnsureUsing(changed, plan.SimpleName) : changed);
                 }
             }
 
@@ -452,11 +453,15 @@ namespace ContextAnalyzers.Rules
                 this.model = model;
                 this.queue = queue;
                 this.cancellationToken = cancellationToken;
+                SimpleName = RuntimeImport.CanUseSimpleNameInDocument(model, EnvelopeName, cancellationToken);
             }
+
+            /// <summary>The document can name <c>ContextEnvelope</c> simply (else <c>global::ContextAnalyzers.Runtime.ContextEnvelope</c>).</summary>
+            public bool SimpleName { get; }
 
             public int References { get; private set; }
 
-            /// <summary>The document names <c>ContextEnvelope</c> (needs <c>using ContextAnalyzers.Runtime;</c>).</summary>
+            /// <summary>The document names <c>ContextEnvelope</c> (needs <c>using ContextAnalyzers.Runtime;</c> when <see cref="SimpleName"/>).</summary>
             public bool NeedsImport { get; private set; }
 
             public void Apply(SyntaxEditor editor)
@@ -1011,7 +1016,7 @@ namespace ContextAnalyzers.Rules
                     ? IdentifierName("Create")
                     : GenericName(Identifier("Create"), TypeArgumentList(SingletonSeparatedList(explicitType)));
                 return InvocationExpression(
-                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("ContextEnvelope"), create),
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName(EnvelopeName, SimpleName), create),
                         ArgumentList(SingletonSeparatedList(Argument(item.WithoutTrivia()))))
                     .WithTriviaFrom(item);
             }
@@ -1019,11 +1024,9 @@ namespace ContextAnalyzers.Rules
             private TypeSyntax Envelope(TypeSyntax element)
             {
                 NeedsImport = true;
-                return EnvelopeType(element);
+                var generic = GenericName(Identifier(EnvelopeName), TypeArgumentList(SingletonSeparatedList(element.WithoutTrivia())));
+                return RuntimeImport.TypeName(generic, SimpleName).WithTriviaFrom(element);
             }
-
-            private static TypeSyntax EnvelopeType(TypeSyntax element)
-                => GenericName(Identifier("ContextEnvelope"), TypeArgumentList(SingletonSeparatedList(element.WithoutTrivia()))).WithTriviaFrom(element);
 
             /// <summary>The element type argument of <c>X&lt;T&gt;</c>, <c>N.X&lt;T&gt;</c>, <c>global::N.X&lt;T&gt;</c>, <c>X&lt;T&gt;?</c>.</summary>
             private static TypeSyntax? SingleTypeArgument(TypeSyntax type) => type switch

@@ -9,7 +9,7 @@ namespace ContextAnalyzers.Rules
 {
     /// <summary>
     /// The one way every fix that rewrites to ContextAnalyzers.Runtime names a runtime type: the simple name
-    /// (<see cref="TypeName"/>) plus a <c>using ContextAnalyzers.Runtime;</c> the fix adds itself (<see cref="EnsureUsing(SyntaxNode)"/>:
+    /// (<see cref="TypeName(string, bool)"/>) plus a <c>using ContextAnalyzers.Runtime;</c> the fix adds itself (<see cref="EnsureUsing(SyntaxNode)"/>:
     /// System directives first, then ordinal order), so the result is the same whether the fix is applied alone or merged
     /// by the batch Fix All (which drops <c>Simplifier.AddImportsAnnotation</c>). When the simple name would bind to
     /// something else (the user's own type or member of that name, an alias), the fix writes
@@ -25,21 +25,52 @@ namespace ContextAnalyzers.Rules
         /// named anywhere in the document (a <c>using</c> added at the top could make that reference ambiguous).
         /// </summary>
         public static bool CanUseSimpleName(SemanticModel model, int position, string name, CancellationToken cancellationToken = default)
+            => InScopeIsRuntimeOnly(model, position, name) && NamedInDocumentIsRuntimeOnly(model, name, cancellationToken);
+
+        /// <summary>
+        /// <see cref="CanUseSimpleName"/> for a fix that writes the name at many places of the document: checked at the top
+        /// level and inside every type declaration.
+        /// </summary>
+        public static bool CanUseSimpleNameInDocument(SemanticModel model, string name, CancellationToken cancellationToken = default)
         {
-            var runtimeType = model.Compilation.GetTypeByMetadataName(Namespace + "." + name);
-            if (runtimeType is null)
+            var root = model.SyntaxTree.GetRoot(cancellationToken);
+            if (!InScopeIsRuntimeOnly(model, root.FullSpan.End, name))
             {
                 return false;
             }
 
-            foreach (var symbol in model.LookupSymbols(position, name: name))
+            foreach (var type in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax).OfType<TypeDeclarationSyntax>())
             {
-                if (!SymbolEqualityComparer.Default.Equals(symbol.OriginalDefinition, runtimeType))
+                if (!type.OpenBraceToken.IsMissing && !InScopeIsRuntimeOnly(model, type.OpenBraceToken.Span.End, name))
                 {
                     return false;
                 }
             }
 
+            return NamedInDocumentIsRuntimeOnly(model, name, cancellationToken);
+        }
+
+        /// <summary>A type of the runtime namespace named <paramref name="name"/> (any arity), not nested.</summary>
+        private static bool IsRuntimeType(ISymbol symbol, string name)
+            => symbol is INamedTypeSymbol { ContainingType: null } type
+                && type.Name == name
+                && type.ContainingNamespace?.ToDisplayString() == Namespace;
+
+        private static bool InScopeIsRuntimeOnly(SemanticModel model, int position, string name)
+        {
+            foreach (var symbol in model.LookupSymbols(position, name: name))
+            {
+                if (!IsRuntimeType(symbol, name))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool NamedInDocumentIsRuntimeOnly(SemanticModel model, string name, CancellationToken cancellationToken)
+        {
             var root = model.SyntaxTree.GetRoot(cancellationToken);
             foreach (var token in root.DescendantTokens())
             {
@@ -48,14 +79,14 @@ namespace ContextAnalyzers.Rules
                     continue;
                 }
 
-                if (token.Parent is not SimpleNameSyntax simpleName)
+                if (token.Parent is not SimpleNameSyntax simpleName || simpleName.Parent is NameEqualsSyntax)
                 {
-                    return false; // a declaration of that name (type, member, local, alias...)
+                    return false; // a declaration of that name (type, member, local, alias, named member of an object...)
                 }
 
                 var info = model.GetSymbolInfo(simpleName, cancellationToken);
                 var bound = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
-                if (bound is not null && !SymbolEqualityComparer.Default.Equals(bound.OriginalDefinition, runtimeType))
+                if (bound is not null && !IsRuntimeType(bound, name))
                 {
                     return false;
                 }
@@ -65,8 +96,11 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary><c>X</c> when <paramref name="simple"/>, else <c>global::ContextAnalyzers.Runtime.X</c>.</summary>
-        public static NameSyntax TypeName(string name, bool simple)
-            => simple ? SyntaxFactory.IdentifierName(name) : SyntaxFactory.ParseName("global::" + Namespace + "." + name);
+        public static NameSyntax TypeName(string name, bool simple) => TypeName(SyntaxFactory.IdentifierName(name), simple);
+
+        /// <summary><paramref name="name"/> (<c>X</c>, <c>X&lt;T&gt;</c>) when <paramref name="simple"/>, else qualified with <c>global::ContextAnalyzers.Runtime</c>.</summary>
+        public static NameSyntax TypeName(SimpleNameSyntax name, bool simple)
+            => simple ? name : SyntaxFactory.QualifiedName(SyntaxFactory.ParseName("global::" + Namespace), name);
 
         /// <summary><see cref="EnsureUsing(SyntaxNode)"/> when the fix wrote the simple name, else <paramref name="root"/>.</summary>
         public static SyntaxNode EnsureUsing(SyntaxNode root, bool simple)
