@@ -100,6 +100,32 @@ public class CTX205TimerCapturesContextTests
     }
 
     [Fact]
+    public async Task Fix_keeps_the_qualified_name_when_a_member_is_named_ContextTimer()
+    {
+        // `ContextTimer.Create(...)` would bind to the property: the fix writes the global:: name and adds no using.
+        await Verify.VerifyCodeFixAsync(
+            Code("""
+                    object? ContextTimer => null;
+
+                    void M()
+                    {
+                        using var activity = Source.StartActivity("request");
+                        timer = [|new Timer|](Tick, null, 1000, 1000);
+                    }
+                """),
+            Code("""
+                    object? ContextTimer => null;
+
+                    void M()
+                    {
+                        using var activity = Source.StartActivity("request");
+                        timer = global::ContextAnalyzers.Runtime.ContextTimer.Create(Tick, null, 1000, 1000);
+                    }
+                """),
+            CTX205TimerCapturesContextCodeFix.UseContextTimerKey);
+    }
+
+    [Fact]
     public async Task Fix_is_not_offered_without_the_runtime()
     {
         await Verify.VerifyNoCodeFixOfferedAsync(

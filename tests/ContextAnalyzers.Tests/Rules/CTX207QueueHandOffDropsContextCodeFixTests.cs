@@ -103,6 +103,14 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
         => Verify.VerifyCodeFixAsync(Usings + ChannelWorker, FixedUsings + ChannelWorkerFixed, Key);
 
     [Fact]
+    public Task A_ContextEnvelope_of_the_user_keeps_the_runtime_names_qualified()
+        // `ContextEnvelope.Create(order)` would bind to the user's class: every runtime name is global::, no using.
+        => Verify.VerifyCodeFixAsync(
+            Usings + ChannelWorker + "\n\nclass ContextEnvelope { }\n",
+            Usings + ChannelWorkerFixed.Replace("ContextEnvelope", "global::ContextAnalyzers.Runtime.ContextEnvelope", StringComparison.Ordinal) + "\n\nclass ContextEnvelope { }\n",
+            Key);
+
+    [Fact]
     public async Task The_fixed_consumer_continues_the_producers_trace()
     {
         // The code before and after the fix, compiled and run: a producer under an activity, a consumer whose flow did
