@@ -8,13 +8,13 @@ namespace ContextAnalyzers.Tests.Rules;
 /// <summary>CTX303: baggage the propagator will drop (certain: Warning; likely: Info through the effective severity).</summary>
 public class CTX303BaggageDroppedTests
 {
-    private static string Wrap(string body, string members = "") => $$"""
+    private static string Wrap(string body, string members = "", bool runtimeUsing = false) => $$"""
         using System.Collections.Generic;
         using System.Linq;
         using System.Net.Http;
         using System.Security.Claims;
         using System.Text.Json;
-        using OpenTelemetry;
+        {{(runtimeUsing ? "using ContextAnalyzers.Runtime;\n" : "")}}using OpenTelemetry;
 
         class C
         {
@@ -185,7 +185,7 @@ public class CTX303BaggageDroppedTests
                     {
                         BaggagePolicy.Default.SetBaggage(claim.Type, claim.Value);
                     }
-            """).Replace("using OpenTelemetry;\n", "using ContextAnalyzers.Runtime;\nusing OpenTelemetry;\n", StringComparison.Ordinal),
+            """, runtimeUsing: true),
             CTX303BaggageDroppedCodeFix.UsePolicyKey);
     }
 
@@ -200,7 +200,7 @@ public class CTX303BaggageDroppedTests
             Wrap("""
                     var b = BaggagePolicy.Default.Apply(Baggage.Create(new Dictionary<string, string> { ["tenant id"] = tenant }));
                     b = BaggagePolicy.Default.Apply(b.SetBaggage("cart", JsonSerializer.Serialize(settings)));
-            """).Replace("using OpenTelemetry;\n", "using ContextAnalyzers.Runtime;\nusing OpenTelemetry;\n", StringComparison.Ordinal),
+            """, runtimeUsing: true),
             CTX303BaggageDroppedCodeFix.UsePolicyKey);
     }
 
