@@ -103,8 +103,17 @@ namespace ContextAnalyzers
             var known = Volatile.Read(ref mayUseTelemetry);
             if (known == 0)
             {
-                known = ComputeMayUseTelemetry(cancellationToken) ? 2 : 1;
-                Volatile.Write(ref mayUseTelemetry, known);
+                // Most rules ask at compilation start, at the same moment: one of them scans, the others wait for its
+                // answer instead of scanning every file again. A cancelled scan leaves the answer unknown.
+                lock (resolved)
+                {
+                    known = mayUseTelemetry;
+                    if (known == 0)
+                    {
+                        known = ComputeMayUseTelemetry(cancellationToken) ? 2 : 1;
+                        Volatile.Write(ref mayUseTelemetry, known);
+                    }
+                }
             }
 
             return known == 2;

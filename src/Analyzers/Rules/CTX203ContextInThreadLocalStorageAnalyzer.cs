@@ -31,7 +31,7 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if (!types.MayUseTelemetry(start.CancellationToken) || (!types.UsesTelemetry))
+                if (!types.MayUseTelemetry(start.CancellationToken) || !types.UsesTelemetry)
                 {
                     return;
                 }
