@@ -149,9 +149,6 @@ namespace ContextAnalyzers.Runtime
     /// <summary>Installs an activity and an isolated baggage holder, and puts back exactly what they replaced.</summary>
     internal readonly struct AmbientContext
     {
-        /// <summary>The <see cref="RuntimeContext"/> slot in which OpenTelemetry keeps its mutable baggage holder.</summary>
-        internal const string BaggageSlot = "otel.baggage";
-
         private readonly Activity? previousActivity;
         private readonly object? previousHolder;
 
@@ -164,7 +161,7 @@ namespace ContextAnalyzers.Runtime
         /// <summary>Makes <paramref name="activity"/> current and <paramref name="baggage"/> current in a holder of its own.</summary>
         public static AmbientContext Enter(Activity? activity, Baggage baggage)
         {
-            var saved = new AmbientContext(Activity.Current, RuntimeContext.GetValue(BaggageSlot));
+            var saved = new AmbientContext(Activity.Current, RuntimeContext.GetValue(ContextScope.BaggageSlotName));
             Activity.Current = activity;
             UseIsolatedBaggage(baggage, saved.previousHolder);
             return saved;
@@ -188,7 +185,7 @@ namespace ContextAnalyzers.Runtime
             }
             else
             {
-                RuntimeContext.SetValue(BaggageSlot, null);
+                RuntimeContext.SetValue(ContextScope.BaggageSlotName, null);
             }
 
             Baggage.Current = baggage;
@@ -197,7 +194,7 @@ namespace ContextAnalyzers.Runtime
         /// <summary>Puts back the activity and the baggage holder object that were current before <see cref="Enter"/>.</summary>
         public void Restore()
         {
-            RuntimeContext.SetValue(BaggageSlot, previousHolder);
+            RuntimeContext.SetValue(ContextScope.BaggageSlotName, previousHolder);
             Activity.Current = previousActivity;
         }
     }

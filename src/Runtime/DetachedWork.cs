@@ -111,7 +111,7 @@ namespace ContextAnalyzers.Runtime
 
             // Flow is suppressed, so this runs in the default context: make that explicit, then install the copy.
             Activity.Current = null;
-            AmbientContext.UseIsolatedBaggage(baggage, RuntimeContext.GetValue(AmbientContext.BaggageSlot));
+            AmbientContext.UseIsolatedBaggage(baggage, RuntimeContext.GetValue(ContextScope.BaggageSlotName));
 
             var links = callerContext == default ? null : new[] { new ActivityLink(callerContext) };
             using var activity = source.StartActivity(activityName, ActivityKind.Internal, parentContext: default, tags: null, links: links);
