@@ -7,7 +7,8 @@ namespace ContextAnalyzers.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/ContextAnalyzers.Benchmarks -- analyzers [--runs 5] [--files 2700] [--update-docs docs/performance.md]</c>:
 /// analyzer cost on the generated corpus (<c>--plain-only</c>: only the compilation without OpenTelemetry, to iterate on
-/// the bail-out). <c>-- corpus [--out dir] [--plain]</c>: write the corpus to disk. <c>-- runtime [BenchmarkDotNet options]</c>: runtime helpers vs the raw API.
+/// the bail-out). <c>-- corpus [--out dir] [--plain]</c>: write the corpus to disk. <c>-- realworld</c>: the findings on
+/// the real-code dev set (docs/precision.md). <c>-- runtime [BenchmarkDotNet options]</c>: runtime helpers vs the raw API.
 /// </summary>
 internal static class Program
 {
@@ -26,11 +27,17 @@ internal static class Program
                     Option(rest, "--only"));
             case "corpus":
                 return WriteCorpus(Option(rest, "--out") ?? "artifacts/corpus", rest.Contains("--plain"), int.Parse(Option(rest, "--files") ?? "2700", CultureInfo.InvariantCulture));
+            case "realworld":
+                return await RealWorld.RunAsync(
+                    Option(rest, "--dev-set") ?? "../shared/realworld-dev-set.tsv",
+                    Option(rest, "--root") ?? "artifacts/realworld",
+                    Option(rest, "--out") ?? "artifacts/realworld-findings.tsv",
+                    Option(rest, "--only-key"));
             case "runtime":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? new[] { "--filter", "*" } : rest);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] [--only CTXnnn] | corpus [--out dir] [--plain] [--files N] | runtime [BenchmarkDotNet args]");
+                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] [--only CTXnnn] | corpus [--out dir] [--plain] [--files N] | realworld [--dev-set tsv] [--root dir] [--out tsv] [--only-key key] | runtime [BenchmarkDotNet args]");
                 return 2;
         }
     }

@@ -31,4 +31,16 @@ internal static class References
         paths.Add(Path.Combine(baseDir, "ContextAnalyzers.Runtime.dll"));
         return paths.Distinct(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     }
+
+    /// <summary>The ASP.NET Core shared framework of the running .NET (HttpContext, middleware, hosting), for the real-code run.</summary>
+    public static IEnumerable<MetadataReference> AspNetCore()
+    {
+        var netcore = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(typeof(object).Assembly.Location)!)!)!;
+        var version = Path.GetFileName(Path.GetDirectoryName(typeof(object).Assembly.Location)!);
+        var dir = Path.Combine(netcore, "Microsoft.AspNetCore.App", version);
+        var known = WithOpenTelemetry().Select(r => Path.GetFileName(r.Display)).ToHashSet(StringComparer.Ordinal);
+        return Directory.Exists(dir)
+            ? Directory.GetFiles(dir, "*.dll").Where(f => !known.Contains(Path.GetFileName(f))).OrderBy(f => f, StringComparer.Ordinal).Select(f => (MetadataReference)MetadataReference.CreateFromFile(f))
+            : Enumerable.Empty<MetadataReference>();
+    }
 }

@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ContextAnalyzers.Benchmarks;
+
+/// <summary>
+/// The real-code precision run (docs/precision.md): every project of a dev-set file (key, repo, commit, paths) already
+/// extracted under <c>root/key</c> is compiled as one compilation of its <c>.cs</c> files against the shared framework
+/// (ASP.NET Core included), OpenTelemetry and the Microsoft.Extensions abstractions; third-party references it lacks
+/// stay unresolved (error types), which the analyzers must survive. Every diagnostic that the shipped severities
+/// report (the Recommended preset: rules off by default stay off) is written as one row of a TSV, with the source line,
+/// for a person to read and judge. Analyzer exceptions are counted and printed: there must be none.
+/// </summary>
+internal static class RealWorld
+{
+    private static readonly string[] ImplicitUsings =
+    {
+        "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks",
+    };
+
+    private static readonly string[] Symbols =
+    {
+        "NET", "NETCOREAPP", "NET8_0", "NETCOREAPP3_1_OR_GREATER", "NETCOREAPP2_1_OR_GREATER", "NETCOREAPP2_0_OR_GREATER",
+        "NETSTANDARD2_1_OR_GREATER", "NETSTANDARD2_0_OR_GREATER", "NET5_0_OR_GREATER", "NET6_0_OR_GREATER", "NET7_0_OR_GREATER",
+        "NET8_0_OR_GREATER", "RELEASE", "TRACE",
+    };
+
+    public static async Task<int> RunAsync(string devSet, string root, string output, string? onlyKey)
+    {
+        var analyzers = AnalyzerCost.Catalog();
+        var references = References.WithOpenTelemetry().AddRange(References.AspNetCore());
+        var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: Symbols);
+        var rows = new List<string> { "key\tfile\tline\trule\tseverity\tmessage\tsource" };
+        var crashes = 0;
+        foreach (var (key, _, _, _) in ReadDevSet(devSet))
+        {
+            if (onlyKey is not null && !string.Equals(key, onlyKey, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var folder = Path.Combine(root, key);
+            if (!Directory.Exists(folder))
+            {
+                Console.Error.WriteLine($"{key}: {folder} is missing (extract the dev set first, see docs/precision.md)");
+                return 2;
+            }
+
+            var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
+                .OrderBy(f => f, StringComparer.Ordinal)
+                .ToList();
+            var trees = files.AsParallel().AsOrdered()
+                .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, Path.GetRelativePath(folder, f), Encoding.UTF8))
+                .ToList();
+            trees.Add(CSharpSyntaxTree.ParseText(string.Concat(ImplicitUsings.Select(u => $"global using global::{u};\n")), parse, "ImplicitUsings.g.cs"));
+            var compilation = CSharpCompilation.Create(
+                key, trees, references,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), OnException, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+            void OnException(Exception e, DiagnosticAnalyzer a, Diagnostic d)
+            {
+                Interlocked.Increment(ref crashes);
+                Console.Error.WriteLine($"{key}: {a.GetType().Name} threw {e.GetType().Name}: {e.Message}");
+            }
+
+            var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
+            var reported = diagnostics
+                .Where(d => d.Id.StartsWith("CTX", StringComparison.Ordinal) && d.Severity != DiagnosticSeverity.Hidden)
+                .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+                .ThenBy(d => d.Location.SourceSpan.Start)
+                .ToList();
+            foreach (var d in reported)
+            {
+                var span = d.Location.GetLineSpan();
+                var line = d.Location.SourceTree!.GetText().Lines[span.StartLinePosition.Line].ToString().Trim();
+                rows.Add(string.Join('\t', key, span.Path, (span.StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture), d.Id, d.Severity, Clean(d.GetMessage(CultureInfo.InvariantCulture)), Clean(line)));
+            }
+
+            var perRule = string.Join(", ", reported.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+            Console.WriteLine($"{key}: {files.Count} files, {reported.Count} findings{(perRule.Length > 0 ? ": " + perRule : string.Empty)}");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        File.WriteAllLines(output, rows);
+        Console.WriteLine($"{rows.Count - 1} findings written to {output}; {crashes} analyzer exceptions");
+        return crashes == 0 ? 0 : 1;
+    }
+
+    private static string Clean(string s) => s.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
+
+    private static IEnumerable<(string Key, string Repo, string Commit, string Paths)> ReadDevSet(string path)
+    {
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0 || line.StartsWith('#') || line.StartsWith("key\t", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var cells = line.Split('\t');
+            if (cells.Length >= 4)
+            {
+                yield return (cells[0], cells[1], cells[2], cells[3]);
+            }
+        }
+    }
+}
