@@ -16,6 +16,17 @@ namespace ContextAnalyzers
             "the change to its caller, and Baggage's holder is shared with the caller even in async code. Capture the previous " +
             "value and restore it in a finally, or use a disposable scope such as ContextScope.");
 
+        public static readonly DiagnosticDescriptor CTX101CurrentSetToUnsampledActivity = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            "Ambient context is set without being restored",
+            "'Activity.Current' is set to '{0}', which is null when the activity is not sampled: that clears the caller's activity in {1} and nothing puts it back",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            "StartActivity returns null when no listener samples the activity. Writing its result to Activity.Current then " +
+            "clears the caller's current activity: later spans lose their parent, and no Stop or end hook can restore it because " +
+            "there is no activity to end. StartActivity already makes a sampled activity current: drop the write, or guard it " +
+            "with a null check.");
+
         public static readonly DiagnosticDescriptor CTX102ActivityNotEnded = Create(
             DiagnosticIds.ActivityNotEnded,
             "Activity or span is not ended on every path",

@@ -240,6 +240,25 @@ namespace ContextAnalyzers.Flow
             }
         }
 
+        /// <summary>The operation is in a lambda passed straight to an API that runs it as thread-pool work under a copy of the ExecutionContext.</summary>
+        public static bool IsInHopDelegate(IOperation operation)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation lambda)
+                {
+                    return IsHopDelegate(lambda);
+                }
+
+                if (current is ILocalFunctionOperation)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>A lambda passed straight to an API that runs it under a captured (then restored) ExecutionContext.</summary>
         private static bool IsHopDelegate(IAnonymousFunctionOperation lambda)
         {

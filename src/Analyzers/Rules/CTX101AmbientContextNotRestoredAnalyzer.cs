@@ -29,7 +29,7 @@ namespace ContextAnalyzers.Rules
     public sealed class CTX101AmbientContextNotRestoredAnalyzer : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.CTX101AmbientContextNotRestored);
+            ImmutableArray.Create(Descriptors.CTX101AmbientContextNotRestored, Descriptors.CTX101CurrentSetToUnsampledActivity);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -43,28 +43,37 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
-                // Assignments are to 'Current'; calls are SetBaggage/RemoveBaggage/ClearBaggage/SetValue/WithSpan: bodies
-                // that name none of them get no callback.
-                Action<OperationAnalysisContext> assignment = c => AnalyzeAssignment(c, types);
-                Action<OperationAnalysisContext> invocation = c => AnalyzeInvocation(c, types);
                 var calls = types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null;
-                start.RegisterOperationBlockStartAction(block =>
-                {
-                    var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
-                    if ((names & Names.Current) != Names.None)
-                    {
-                        block.RegisterOperationAction(assignment, OperationKind.SimpleAssignment);
-                    }
 
-                    if (calls && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage | Names.SetValue | Names.WithSpan)) != Names.None)
+                // Whether a change is restored is decided per type: the restore may live in another member of the type (an
+                // end hook, the Dispose of a scope, a span factory's End), so every write of the type is collected first
+                // and the changes are judged when the type is complete.
+                start.RegisterSymbolStartAction(symbolStart =>
+                {
+                    var writes = new AmbientWrites((INamedTypeSymbol)symbolStart.Symbol);
+
+                    // Assignments are to 'Current'; calls are SetBaggage/RemoveBaggage/ClearBaggage/SetValue/WithSpan: bodies
+                    // that name none of them get no callback.
+                    symbolStart.RegisterOperationBlockStartAction(block =>
                     {
-                        block.RegisterOperationAction(invocation, OperationKind.Invocation);
-                    }
-                });
+                        var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
+                        if ((names & Names.Current) != Names.None)
+                        {
+                            block.RegisterOperationAction(c => AnalyzeAssignment(c, types, writes), OperationKind.SimpleAssignment);
+                        }
+
+                        if (calls && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage | Names.SetValue | Names.WithSpan)) != Names.None)
+                        {
+                            block.RegisterOperationAction(c => AnalyzeInvocation(c, types, writes), OperationKind.Invocation);
+                        }
+                    });
+
+                    symbolStart.RegisterSymbolEndAction(end => writes.Report(end, types));
+                }, SymbolKind.NamedType);
             });
         }
 
-        private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types)
+        private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types, AmbientWrites writes)
         {
             var assignment = (ISimpleAssignmentOperation)context.Operation;
             if (assignment.Target is not IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } })
@@ -75,11 +84,11 @@ namespace ContextAnalyzers.Rules
             var mutation = AmbientMutation.Classify(assignment, types);
             if (mutation.Store != AmbientStore.None)
             {
-                Analyze(context, assignment, mutation, types);
+                Collect(context, assignment, mutation, types, writes);
             }
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types)
+        private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types, AmbientWrites writes)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var name = invocation.TargetMethod.Name;
@@ -91,11 +100,15 @@ namespace ContextAnalyzers.Rules
             var mutation = AmbientMutation.Classify(invocation, types);
             if (mutation.Store != AmbientStore.None)
             {
-                Analyze(context, invocation, mutation, types);
+                Collect(context, invocation, mutation, types, writes);
             }
         }
 
-        private static void Analyze(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, KnownTypes types)
+        /// <summary>
+        /// Records one write of the type: what kind of value it writes (a restore or a new value) and whether, judged on its
+        /// own method, it is an unrestored change. The type-level decision is <see cref="AmbientWrites.Report"/>.
+        /// </summary>
+        private static void Collect(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, KnownTypes types, AmbientWrites writes)
         {
             var function = AmbientMutation.EnclosingFunction(operation, context.ContainingSymbol);
             if (function is null)
@@ -103,40 +116,42 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
+            var value = AmbientOwnership.ClassifyValue(operation, function, types, context.CancellationToken);
+            var write = new AmbientWrite(operation, mutation, AmbientOwnership.SlotKey(operation), value, context.ContainingSymbol, function);
             // Activity.Current and AsyncLocal slots set in async code are confined to it (the builder restores the caller's
-            // ExecutionContext). Baggage is not: its holder is shared with the caller.
-            // Writing the baggage slot itself (RuntimeContext.SetValue("otel.baggage", ..)) replaces the holder in this flow
-            // only, so it is confined too; writing through the holder is not.
-            if (function.IsAsync && (mutation.Store != AmbientStore.Baggage || operation is IInvocationOperation { TargetMethod.Name: "SetValue" }))
+            // ExecutionContext), and so are they in a delegate that runs as thread-pool work (Task.Run, StartNew,
+            // QueueUserWorkItem, Parallel.*): it runs on a copy of the ExecutionContext that is dropped when it returns.
+            // Baggage is not: its holder is shared with the caller. Writing the baggage slot itself
+            // (RuntimeContext.SetValue("otel.baggage", ..)) replaces the holder in this flow only, so it is confined too.
+            var confinable = mutation.Store != AmbientStore.Baggage || operation is IInvocationOperation { TargetMethod.Name: "SetValue" };
+            write.IsConfined = confinable && (function.IsAsync || TailMutation.IsInHopDelegate(operation));
+            write.IsCandidate = !write.IsConfined && IsUnrestoredInItsMethod(context, operation, mutation, function, value, types);
+            writes.Add(write);
+        }
+
+        private static bool IsUnrestoredInItsMethod(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, IMethodSymbol function, AmbientValue value, KnownTypes types)
+        {
+            // A write of a value saved earlier (a field, an items entry, a holder, activity.Parent) is itself a restore.
+            if (value is AmbientValue.Saved or AmbientValue.SavedLocal)
             {
-                return;
+                return false;
             }
 
-            // Program start-up sets process-wide context on purpose.
-            if (function.MethodKind == MethodKind.Ordinary && function.IsStatic
-                && (function.Name == "Main" || function.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName))
+            // Program start-up sets process-wide context on purpose: Main, top-level statements, and the static methods of
+            // the type that declares Main (the helpers Main calls to set up the process).
+            if (AmbientOwnership.IsStartupCode(function, context.ContainingSymbol))
             {
-                return;
+                return false;
             }
 
-            if (AmbientMutation.IsRestoreOfSavedValue(operation, mutation, types, context.CancellationToken)
-                || AmbientMutation.IsCoveredByRestoringFinally(operation, mutation, types, context.CancellationToken)
+            if (AmbientMutation.IsCoveredByRestoringFinally(operation, mutation, types, context.CancellationToken)
                 || AmbientMutation.IsInScopeType(context.ContainingSymbol, mutation, types, context.CancellationToken))
             {
-                return;
+                return false;
             }
 
             // One statement, one diagnostic: CTX206 owns a change lost at the tail of an async flow or hop delegate.
-            if (TailMutation.IsLostAtTail(operation, context.CancellationToken))
-            {
-                return;
-            }
-
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.CTX101AmbientContextNotRestored,
-                operation.Syntax.GetLocation(),
-                mutation.Display,
-                function.MethodKind == MethodKind.AnonymousFunction ? "the lambda" : "'" + function.Name + "'"));
+            return !TailMutation.IsLostAtTail(operation, context.CancellationToken);
         }
     }
 
@@ -232,58 +247,6 @@ namespace ContextAnalyzers.Rules
             return containingSymbol as IMethodSymbol;
         }
 
-        /// <summary>True when the statement writes the same store from a local that was saved from it (a restore).</summary>
-        public static bool IsRestoreOfSavedValue(IOperation operation, AmbientMutation mutation, KnownTypes types, CancellationToken cancellationToken)
-        {
-            var value = operation switch
-            {
-                ISimpleAssignmentOperation assignment => assignment.Value,
-                IInvocationOperation { TargetMethod.Name: "SetValue", Arguments.Length: 2 } setValue => setValue.Arguments[1].Value,
-                _ => null,
-            };
-
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
-
-            if (value is not ILocalReferenceOperation reference || operation.SemanticModel is null)
-            {
-                return false;
-            }
-
-            foreach (var syntaxReference in reference.Local.DeclaringSyntaxReferences)
-            {
-                if (syntaxReference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer }
-                    && initializer.SyntaxTree == operation.Syntax.SyntaxTree
-                    && ReadsStore(operation.SemanticModel.GetOperation(initializer, cancellationToken), mutation.Store, types))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool ReadsStore(IOperation? operation, AmbientStore store, KnownTypes types)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            switch (operation)
-            {
-                case IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property }:
-                    return store == AmbientStore.Activity && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Activity)
-                        || store == AmbientStore.Baggage && SymbolEqualityComparer.Default.Equals(property.ContainingType, types.Baggage);
-                case IInvocationOperation { TargetMethod: { Name: "GetValue", IsStatic: true } method }:
-                    return store != AmbientStore.Activity && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.RuntimeContext);
-                default:
-                    return false;
-            }
-        }
-
         /// <summary>
         /// True when a <c>finally</c> that restores the same store covers the rest of the method after the change: the change
         /// is in the <c>try</c> block of that statement, or the statement that holds the change (the change itself or an
@@ -311,7 +274,7 @@ namespace ContextAnalyzers.Rules
                 }
 
                 if (parent is TryStatementSyntax { Finally: { } enclosingFinally } tryStatement && node == tryStatement.Block
-                    && FinallyRestores(enclosingFinally, mutation.Store, model, types, cancellationToken))
+                    && FinallyRestores(enclosingFinally, operation, mutation.Store, model, types, cancellationToken))
                 {
                     return true;
                 }
@@ -321,7 +284,7 @@ namespace ContextAnalyzers.Rules
                     var index = block.Statements.IndexOf(statement);
                     if (index >= 0 && index + 1 < block.Statements.Count
                         && block.Statements[index + 1] is TryStatementSyntax { Finally: { } followingFinally }
-                        && FinallyRestores(followingFinally, mutation.Store, model, types, cancellationToken))
+                        && FinallyRestores(followingFinally, operation, mutation.Store, model, types, cancellationToken))
                     {
                         return true;
                     }
@@ -331,15 +294,95 @@ namespace ContextAnalyzers.Rules
             return false;
         }
 
-        private static bool FinallyRestores(FinallyClauseSyntax @finally, AmbientStore store, SemanticModel model, KnownTypes types, CancellationToken cancellationToken)
+        /// <summary>
+        /// The <c>finally</c> puts the same store back on every path through it: a write of the same store (the same slot
+        /// for a <c>RuntimeContext</c> slot), or a call to a method of the compilation whose body writes it (a restore
+        /// helper), not under a condition, unless the condition tests the store itself ("restore it if it changed").
+        /// </summary>
+        private static bool FinallyRestores(FinallyClauseSyntax @finally, IOperation change, AmbientStore store, SemanticModel model, KnownTypes types, CancellationToken cancellationToken)
         {
+            var slot = Flow.AmbientOwnership.SlotKey(change);
             foreach (var node in @finally.Block.DescendantNodes())
             {
+                var restores = false;
                 if (node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } }
                     || node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SetValue" or "WithSpan" } })
                 {
-                    var restored = Classify(model.GetOperation(node, cancellationToken), types);
-                    if (restored.Store == store || (store == AmbientStore.RuntimeContextSlot && restored.Store == AmbientStore.Baggage))
+                    var operation = model.GetOperation(node, cancellationToken);
+                    var restored = Classify(operation, types);
+                    if (restored.Store == store)
+                    {
+                        var restoredSlot = operation is null ? null : Flow.AmbientOwnership.SlotKey(operation);
+                        restores = store != AmbientStore.RuntimeContextSlot || slot is null || restoredSlot is null || slot == restoredSlot;
+                    }
+                    else
+                    {
+                        restores = store == AmbientStore.RuntimeContextSlot && restored.Store == AmbientStore.Baggage && slot is null;
+                    }
+                }
+                else if (node is InvocationExpressionSyntax call
+                    && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { DeclaringSyntaxReferences.Length: > 0 } helper
+                    && helper.Name is not ("SetValue" or "WithSpan" or "SetBaggage" or "RemoveBaggage" or "ClearBaggage"))
+                {
+                    restores = WritesStore(helper, store, cancellationToken);
+                }
+
+                if (restores && RunsOnEveryPath(node, @finally.Block, change.Syntax))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The node is not under a condition inside the block, or the condition reads the ambient store itself, or it is the
+        /// condition the change itself is under (<c>if (apply) set; try { } finally { if (apply) restore; }</c>).
+        /// </summary>
+        private static bool RunsOnEveryPath(SyntaxNode node, BlockSyntax block, SyntaxNode change)
+        {
+            for (var parent = node.Parent; parent is not null && parent != block; parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IfStatementSyntax ifStatement when !ReadsAmbient(ifStatement.Condition) && !GuardsChange(ifStatement.Condition, change):
+                    case ConditionalExpressionSyntax conditional when !ReadsAmbient(conditional.Condition):
+                    case SwitchStatementSyntax or SwitchExpressionSyntax or WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax:
+                    case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression or (int)SyntaxKind.LogicalOrExpression or (int)SyntaxKind.CoalesceExpression }:
+                    case ConditionalAccessExpressionSyntax:
+                        return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool GuardsChange(ExpressionSyntax condition, SyntaxNode change)
+        {
+            foreach (var guard in change.Ancestors().OfType<IfStatementSyntax>())
+            {
+                if (guard.Condition.IsEquivalentTo(condition, topLevel: false) && guard.Statement.Span.Contains(change.Span))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReadsAmbient(ExpressionSyntax condition) =>
+            condition.DescendantNodesAndSelf().Any(n =>
+                n is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current", Expression: var receiver } && LastName(receiver) is "Activity" or "Baggage"
+                || n is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetValue" } });
+
+        private static bool WritesStore(IMethodSymbol helper, AmbientStore store, CancellationToken cancellationToken)
+        {
+            foreach (var reference in helper.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+                {
+                    if (SyntacticStore(node) == store)
                     {
                         return true;
                     }

@@ -33,7 +33,8 @@ namespace ContextAnalyzers.Rules
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.AmbientContextNotRestored);
 
         // Edits of one block overlap (the try wraps the rest of the block) and names must stay unique: fix one by one.
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(ApplyAsync);
+        // A diagnostic covers consecutive changes of one store (its additional locations): the fix treats each of them.
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(ApplyAsync, includeAdditionalLocations: true);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -53,7 +54,7 @@ namespace ContextAnalyzers.Rules
                     {
                         var title = key == RestoreInFinallyKey ? "Restore the previous value in finally" : "Use a ContextScope";
                         context.RegisterCodeFix(
-                            CodeAction.Create(title, ct => ApplyAsync(context.Document, diagnostic.Location.SourceSpan, key, ct), key),
+                            CodeAction.Create(title, ct => SequentialFixAll.ApplyInOrderAsync(context.Document, SequentialFixAll.Spans(diagnostic, context.Document, includeAdditionalLocations: true), key, ApplyAsync, ct), key),
                             diagnostic);
                     }
                 }

@@ -70,15 +70,16 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
             {
                 void M(Baggage baggage)
                 {
-                    [|Baggage.SetBaggage("tenant", "t1")|];
-                    [|Baggage.Current = baggage|];
+                    {|#0:Baggage.SetBaggage("tenant", "t1")|};
+                    {|#1:Baggage.Current = baggage|};
                     Work();
                 }
 
                 void Work() { }
             }
             """;
-        // The first fix's finally also covers the second change, which is then no longer reported.
+        // Consecutive changes are one diagnostic; the fix's finally covers the second change too.
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX101").WithLocation(0).WithLocation(1));
         test.FixedCode = Usings + """
             class C
             {
@@ -186,15 +187,15 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
         {
             void M(Activity activity, Baggage baggage, Baggage other, IEnumerable<KeyValuePair<string, string?>> items)
             {
-                [|Activity.Current = activity|];
-                [|Activity.Current = null|];
-                [|Baggage.Current = baggage|];
-                [|Baggage.SetBaggage("tenant", "t1")|]; // keep me
-                [|Baggage.SetBaggage(items)|];
-                [|Baggage.RemoveBaggage("tenant")|];
-                [|Baggage.ClearBaggage()|];
-                [|Baggage.SetBaggage("k", "v", other)|];
-                [|RuntimeContext.SetValue("my.slot", 42)|];
+                {|#0:Activity.Current = activity|};
+                {|#1:Activity.Current = null|};
+                {|#2:Baggage.Current = baggage|};
+                {|#3:Baggage.SetBaggage("tenant", "t1")|}; // keep me
+                {|#4:Baggage.SetBaggage(items)|};
+                {|#5:Baggage.RemoveBaggage("tenant")|};
+                {|#6:Baggage.ClearBaggage()|};
+                {|#7:Baggage.SetBaggage("k", "v", other)|};
+                {|#8:RuntimeContext.SetValue("my.slot", 42)|};
                 Work();
             }
 
@@ -222,7 +223,11 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
 
             void Work() { }
         }
-        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
+        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey,
+        // One diagnostic per store (consecutive changes are one problem); the fix turns each change into a scope.
+        Verify.Diagnostic("CTX101").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("CTX101").WithLocation(2).WithLocation(3).WithLocation(4).WithLocation(5).WithLocation(6).WithLocation(7),
+        Verify.Diagnostic("CTX101").WithLocation(8));
 
     [Fact]
     public Task UseContextScope_keeps_the_qualified_name_when_the_document_has_its_own_ContextScope() => Verify.VerifyCodeFixAsync(Usings + """

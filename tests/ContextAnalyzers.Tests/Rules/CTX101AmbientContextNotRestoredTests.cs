@@ -50,13 +50,15 @@ public class CTX101AmbientContextNotRestoredTests
         {
             void M(IEnumerable<KeyValuePair<string, string?>> items)
             {
-                [|Baggage.SetBaggage("tenant", "t1")|];
-                [|Baggage.SetBaggage(items)|];
-                [|Baggage.RemoveBaggage("tenant")|];
-                [|Baggage.ClearBaggage()|];
+                {|#0:Baggage.SetBaggage("tenant", "t1")|};
+                {|#1:Baggage.SetBaggage(items)|};
+                {|#2:Baggage.RemoveBaggage("tenant")|};
+                {|#3:Baggage.ClearBaggage()|};
             }
         }
-        """);
+        """,
+        // Consecutive changes of one store are one problem: one diagnostic on the first, the others as additional locations.
+        Verify.Diagnostic("CTX101").WithLocation(0).WithLocation(1).WithLocation(2).WithLocation(3));
 
     [Fact]
     public Task RuntimeContext_SetValue_and_Tracer_WithSpan() => Verify.VerifyAnalyzerAsync(Usings + """

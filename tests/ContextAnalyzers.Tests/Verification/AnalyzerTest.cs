@@ -146,7 +146,18 @@ public sealed class AnalyzerTest
                     throw new InvalidOperationException($"Expectation {e.Id} refers to markup location #{key}, which the source does not define.");
                 }
 
-                expected.Add(e with { Path = loc.Path, Span = loc.Span, MarkupKey = null });
+                var additional = new List<TextSpan>();
+                foreach (var extra in e.AdditionalMarkupKeys)
+                {
+                    if (!located.Remove(extra, out var extraLocation))
+                    {
+                        throw new InvalidOperationException($"Expectation {e.Id} refers to markup location #{extra}, which the source does not define.");
+                    }
+
+                    additional.Add(extraLocation.Span);
+                }
+
+                expected.Add(e with { Path = loc.Path, Span = loc.Span, MarkupKey = null, AdditionalMarkupKeys = Array.Empty<int>(), AdditionalSpans = additional });
             }
             else
             {
@@ -372,6 +383,11 @@ public sealed class AnalyzerTest
             {
                 return false;
             }
+        }
+
+        if (e.AdditionalSpans.Count > 0 && !a.AdditionalLocations.Select(l => l.SourceSpan).SequenceEqual(e.AdditionalSpans))
+        {
+            return false;
         }
 
         if (e.Severity is DiagnosticSeverity sev && a.Severity != sev)

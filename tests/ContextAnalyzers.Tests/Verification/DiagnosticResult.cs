@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -30,7 +33,16 @@ public sealed record DiagnosticResult
     /// <summary>True: the diagnostic is expected to have no source location.</summary>
     public bool NoLocation { get; init; }
 
-    public DiagnosticResult WithLocation(int markupKey) => this with { MarkupKey = markupKey };
+    /// <summary>The <c>{|#n:...|}</c> keys of the additional locations, in order (a second <see cref="WithLocation"/> adds one).</summary>
+    public IReadOnlyList<int> AdditionalMarkupKeys { get; init; } = Array.Empty<int>();
+
+    /// <summary>The additional locations once resolved; empty: not checked unless keys were given.</summary>
+    public IReadOnlyList<TextSpan> AdditionalSpans { get; init; } = Array.Empty<TextSpan>();
+
+    /// <summary>The first call sets the location; each later call adds an additional location (as Microsoft.CodeAnalysis.Testing does).</summary>
+    public DiagnosticResult WithLocation(int markupKey) => MarkupKey is null
+        ? this with { MarkupKey = markupKey }
+        : this with { AdditionalMarkupKeys = AdditionalMarkupKeys.Append(markupKey).ToArray() };
 
     public DiagnosticResult WithSpan(string path, TextSpan span) => this with { Path = path, Span = span };
 
