@@ -32,12 +32,13 @@ internal static class Program
                     Option(rest, "--dev-set") ?? "../shared/realworld-dev-set.tsv",
                     Option(rest, "--root") ?? "artifacts/realworld",
                     Option(rest, "--out") ?? "artifacts/realworld-findings.tsv",
-                    Option(rest, "--only-key"));
+                    Option(rest, "--only-key"),
+                    Option(rest, "--verdicts"));
             case "runtime":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? new[] { "--filter", "*" } : rest);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] [--only CTXnnn] | corpus [--out dir] [--plain] [--files N] | realworld [--dev-set tsv] [--root dir] [--out tsv] [--only-key key] | runtime [BenchmarkDotNet args]");
+                Console.Error.WriteLine("usage: analyzers [--runs N] [--files N] [--update-docs path] [--plain-only] [--only CTXnnn] | corpus [--out dir] [--plain] [--files N] | realworld [--dev-set tsv] [--root dir] [--out tsv] [--only-key key] [--verdicts tsv] | runtime [BenchmarkDotNet args]");
                 return 2;
         }
     }

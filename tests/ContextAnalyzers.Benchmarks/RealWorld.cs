@@ -29,7 +29,7 @@ internal static class RealWorld
         "NET8_0_OR_GREATER", "RELEASE", "TRACE",
     };
 
-    public static async Task<int> RunAsync(string devSet, string root, string output, string? onlyKey)
+    public static async Task<int> RunAsync(string devSet, string root, string output, string? onlyKey, string? verdicts = null)
     {
         var analyzers = AnalyzerCost.Catalog();
         var references = References.WithOpenTelemetry().AddRange(References.AspNetCore());
@@ -88,7 +88,58 @@ internal static class RealWorld
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         File.WriteAllLines(output, rows);
         Console.WriteLine($"{rows.Count - 1} findings written to {output}; {crashes} analyzer exceptions");
+        if (verdicts is not null)
+        {
+            Console.WriteLine();
+            Console.WriteLine(Judge(rows.Skip(1).Select(r => r.Split('\t')).ToList(), verdicts));
+        }
+
         return crashes == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Joins the findings with a person's verdicts (a TSV of key, file, line, rule, verdict, reason; verdict is true,
+    /// intended or false) and prints the per-rule table of docs/precision.md, then every finding nobody has judged yet.
+    /// </summary>
+    private static string Judge(List<string[]> findings, string verdictsPath)
+    {
+        var verdicts = File.ReadLines(verdictsPath).Skip(1).Select(l => l.Split('\t')).Where(c => c.Length >= 5)
+            .GroupBy(c => string.Join('|', c[0], c[1], c[2], c[3]), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First()[4], StringComparer.Ordinal);
+        var table = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
+        var unjudged = new List<string>();
+        foreach (var f in findings)
+        {
+            var rule = f[3];
+            var counts = table.TryGetValue(rule, out var c) ? c : table[rule] = new int[4];
+            switch (verdicts.TryGetValue(string.Join('|', f[0], f[1], f[2], f[3]), out var v) ? v : null)
+            {
+                case "true": counts[0]++; break;
+                case "intended": counts[1]++; break;
+                case "false": counts[2]++; break;
+                default: counts[3]++; unjudged.Add(string.Join('\t', f[0], f[1], f[2], f[3], f[6])); break;
+            }
+        }
+
+        var all = new int[4];
+        var sb = new StringBuilder("| rule | findings | true | intended | false | unjudged | precision |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var (rule, c) in table.Append(new KeyValuePair<string, int[]>("all rules", all)).ToList())
+        {
+            if (rule != "all rules")
+            {
+                for (var i = 0; i < 4; i++) all[i] += c[i];
+            }
+
+            var precision = c[0] + c[2] == 0 ? "-" : ((double)c[0] / (c[0] + c[2])).ToString("0.00", CultureInfo.InvariantCulture);
+            sb.Append($"| {rule} | {c.Sum()} | {c[0]} | {c[1]} | {c[2]} | {c[3]} | {precision} |\n");
+        }
+
+        if (unjudged.Count > 0)
+        {
+            sb.Append($"\n{unjudged.Count} finding(s) without a verdict:\n").Append(string.Join("\n", unjudged)).Append('\n');
+        }
+
+        return sb.ToString();
     }
 
     private static string Clean(string s) => s.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');

@@ -281,7 +281,7 @@ namespace ContextAnalyzers.Flow
             // An interface the compilation cannot resolve yet (half-typed code, a missing reference): a public instance
             // method may implement it, so its contract is unknown; stay silent rather than guess.
             if (function.DeclaredAccessibility == Accessibility.Public && !function.IsStatic
-                && type is not null && type.Interfaces.Any(i => i.TypeKind == TypeKind.Error))
+                && type is not null && (type.BaseType?.TypeKind == TypeKind.Error || type.Interfaces.Any(i => i.TypeKind == TypeKind.Error)))
             {
                 return true;
             }

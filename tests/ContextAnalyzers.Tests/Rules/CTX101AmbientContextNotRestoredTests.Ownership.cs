@@ -218,6 +218,18 @@ public class CTX101OwnershipTests
         """);
 
     [Fact]
+    public Task Public_setter_of_a_type_whose_interface_does_not_resolve_may_implement_it() => Verify.VerifyAnalyzerAsync(Usings + """
+        sealed class SpanFacade : {|CS0246:ISpanFromAMissingPackage|}
+        {
+            public SpanFacade SetBaggageItem(string key, string? value)
+            {
+                Baggage.SetBaggage(key, value);
+                return this;
+            }
+        }
+        """);
+
+    [Fact]
     public Task A_plain_method_that_sets_the_callers_value_and_works_is_flagged() => Verify.VerifyAnalyzerAsync(Usings + """
         class Worker
         {
