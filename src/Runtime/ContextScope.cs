@@ -39,7 +39,7 @@ namespace ContextAnalyzers.Runtime
     /// value it installed is no longer current (a scope opened later is still open, or code inside the scope changed
     /// the context without restoring it), the scope still restores what it replaced (the later changes are
     /// discarded) and reports the mismatch on the <c>ContextAnalyzers-Runtime</c> event source; under strict mode
-    /// (a later change) it is also a CTX103 finding. Being a struct, a scope cannot remember
+    /// (<see cref="StrictMode"/>, <see cref="ContextGuard"/>) it is also a CTX103 finding. Being a struct, a scope cannot remember
     /// that a copy of it was disposed: disposing an old copy again after other scopes were opened counts as such a mismatch.
     /// After an out-of-order disposal the context is what the last disposed scope restored, so an outer scope
     /// disposed before an inner one is undone by the inner one's disposal; fix the order (strict mode finds it).
@@ -289,6 +289,7 @@ namespace ContextAnalyzers.Runtime
             Restore();
             string what = kind == Kind.BaggageValue ? nameof(Kind.Baggage) : kind.ToString();
             RuntimeEventSource.Log.ScopeMismatch(what);
+            StrictMode.OnScopeMismatch(what);
         }
 
         private bool IsInstalledCurrent(object? current) => SameValue(current, installed);
