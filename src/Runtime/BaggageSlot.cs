@@ -30,11 +30,13 @@ namespace ContextAnalyzers.Runtime
 
         private static BaggageSlot? current;
 
+        private BaggageSlot(bool isolates) => Isolates = isolates;
+
         /// <summary>Gets the slot access in use in this process, checked once on first use.</summary>
         public static BaggageSlot Current => current ?? Choose();
 
         /// <summary>Gets a value indicating whether a flow's baggage changes can be isolated from the flows sharing its holder.</summary>
-        public abstract bool Isolates { get; }
+        public bool Isolates { get; }
 
         /// <summary>
         /// Checks the assumptions on <paramref name="slotName"/> in the calling flow, restoring everything it touches.
@@ -112,7 +114,10 @@ namespace ContextAnalyzers.Runtime
 
         private sealed class HolderSlot : BaggageSlot
         {
-            public override bool Isolates => true;
+            public HolderSlot()
+                : base(isolates: true)
+            {
+            }
 
             public override object? Capture() => RuntimeContext.GetValue(Name);
 
@@ -141,7 +146,10 @@ namespace ContextAnalyzers.Runtime
 
         private sealed class ValueSlot : BaggageSlot
         {
-            public override bool Isolates => false;
+            public ValueSlot()
+                : base(isolates: false)
+            {
+            }
 
             public override object? Capture() => Baggage.Current;
 
