@@ -14,3 +14,14 @@ namespace System.Diagnostics.CodeAnalysis
     }
 }
 #endif
+
+#if !NET5_0_OR_GREATER
+namespace System.Runtime.CompilerServices
+{
+    /// <summary>Polyfill for netstandard2.0: the compiler makes the method the module's initializer.</summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false)]
+    internal sealed class ModuleInitializerAttribute : Attribute
+    {
+    }
+}
+#endif

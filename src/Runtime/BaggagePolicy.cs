@@ -22,7 +22,10 @@ namespace ContextAnalyzers.Runtime
         /// <summary>The value a redacted entry carries.</summary>
         public const string RedactedValue = "redacted";
 
-        /// <summary>Environment variable read for the pseudonym key (base64, at least 16 bytes) when the options set none.</summary>
+        /// <summary>
+        /// Environment variable read by <see cref="BaggagePolicyOptions"/>'s constructor for the pseudonym key (base64, at
+        /// least 16 bytes); an explicitly set <see cref="BaggagePolicyOptions.HashKey"/> replaces it.
+        /// </summary>
         public const string HashKeyEnvironmentVariable = "CONTEXTANALYZERS_BAGGAGE_HASH_KEY";
 
         /// <summary>The name of the <see cref="Meter"/> that counts violations.</summary>
@@ -31,7 +34,7 @@ namespace ContextAnalyzers.Runtime
         /// <summary>The counter of entries dropped, redacted or pseudonymised; tags <c>violation</c> and <c>action</c>.</summary>
         public const string ViolationsCounterName = "contextanalyzers.baggage.violations";
 
-        private const int MinimumKeyBytes = 16;
+        internal const int MinimumKeyBytes = 16;
 
         private static readonly Meter PolicyMeter = new Meter(MeterName);
         private static readonly Counter<long> Violations = PolicyMeter.CreateCounter<long>(ViolationsCounterName, "{entry}", "Baggage entries dropped, redacted or pseudonymised by a BaggagePolicy.");
@@ -72,15 +75,18 @@ namespace ContextAnalyzers.Runtime
             onSensitiveKey = options.OnSensitiveKey;
             words = SensitiveWords.Create(options.AddedSensitiveWords, options.RemovedSensitiveWords);
             allowedKeys = new HashSet<string>(options.AllowedKeys, StringComparer.Ordinal);
-            hashKey = options.HashKey is { } k ? (byte[])k.Clone() : KeyFromEnvironment();
+            hashKey = options.HashKey is { } k ? (byte[])k.Clone() : null;
             hashBytes = options.HashBytes;
             maxEntries = options.MaxEntries;
             maxTotalBytes = options.MaxTotalBytes;
         }
 
         /// <summary>
-        /// The process-wide policy the code fixes rewrite to. Defaults to a policy with default options (pseudonym key from
-        /// <see cref="HashKeyEnvironmentVariable"/>); set it once at startup to configure it.
+        /// The policy the code fixes rewrite to: default options, the pseudonym key read from
+        /// <see cref="HashKeyEnvironmentVariable"/> when the policy is first used (so every service of a deployment can
+        /// share the key without code). It cannot be replaced: a component that needs other options creates its own
+        /// <see cref="BaggagePolicy"/> and passes it (for example to <see cref="ContextScope.SetBaggage(string, string, BaggagePolicy)"/>),
+        /// so two components in one process never change each other's policy.
         /// </summary>
         public static BaggagePolicy Default
         {
@@ -95,8 +101,6 @@ namespace ContextAnalyzers.Runtime
                 Interlocked.CompareExchange(ref defaultPolicy, new BaggagePolicy(), null);
                 return Volatile.Read(ref defaultPolicy)!;
             }
-
-            set => Volatile.Write(ref defaultPolicy, value ?? throw new ArgumentNullException(nameof(value)));
         }
 
         /// <summary>The default sensitive-word list, shared with the CTX301/CTX302 analyzers (documented in docs/sensitive-words.md).</summary>
@@ -366,9 +370,10 @@ namespace ContextAnalyzers.Runtime
             _ => "throw",
         };
 
-        private static byte[]? KeyFromEnvironment()
+        /// <summary>The pseudonym key in <paramref name="variable"/> of <paramref name="environment"/>, or null (reported when invalid).</summary>
+        internal static byte[]? KeyFromEnvironment(Func<string, string?> environment, string variable)
         {
-            var text = Environment.GetEnvironmentVariable(HashKeyEnvironmentVariable);
+            var text = environment(variable);
             if (string.IsNullOrWhiteSpace(text))
             {
                 return null;
@@ -386,7 +391,7 @@ namespace ContextAnalyzers.Runtime
             {
             }
 
-            BaggagePolicyEventSource.Log.InvalidHashKey(HashKeyEnvironmentVariable);
+            BaggagePolicyEventSource.Log.InvalidHashKey(variable);
             return null;
         }
 

@@ -39,10 +39,25 @@ namespace ContextAnalyzers.Runtime
 
     /// <summary>
     /// Options of a <see cref="BaggagePolicy"/>. The limits default to what the .NET OpenTelemetry
-    /// <c>BaggagePropagator</c> sends: 180 entries and 8192 bytes of header, percent-encoding included.
+    /// <c>BaggagePropagator</c> sends: 180 entries and 8192 bytes of header, percent-encoding included. As with
+    /// OpenTelemetry .NET's options classes, the constructor reads the environment
+    /// (<see cref="BaggagePolicy.HashKeyEnvironmentVariable"/> into <see cref="HashKey"/>), and what is set in code
+    /// afterwards wins.
     /// </summary>
     public sealed class BaggagePolicyOptions
     {
+        /// <summary>Initializes a new instance of the <see cref="BaggagePolicyOptions"/> class from the environment.</summary>
+        public BaggagePolicyOptions()
+            : this(Environment.GetEnvironmentVariable)
+        {
+        }
+
+        /// <summary>Initializes the options from <paramref name="environment"/> (tests pass their own).</summary>
+        internal BaggagePolicyOptions(Func<string, string?> environment)
+        {
+            HashKey = BaggagePolicy.KeyFromEnvironment(environment, BaggagePolicy.HashKeyEnvironmentVariable);
+        }
+
         /// <summary>Action for a key that is not a W3C token. Default: <see cref="BaggageViolationAction.Drop"/>.</summary>
         public BaggageViolationAction OnInvalidKey { get; set; } = BaggageViolationAction.Drop;
 
@@ -64,8 +79,8 @@ namespace ContextAnalyzers.Runtime
 
         /// <summary>
         /// The deployment-provided HMAC-SHA256 key for pseudonyms, at least 16 bytes. The same key on every service makes
-        /// the pseudonyms correlate across services. When null, the policy reads the base64 environment variable
-        /// <see cref="BaggagePolicy.HashKeyEnvironmentVariable"/>; without any key, pseudonyms are redacted.
+        /// the pseudonyms correlate across services. Initialized from the base64 environment variable
+        /// <see cref="BaggagePolicy.HashKeyEnvironmentVariable"/>; without any key (null), pseudonyms are redacted.
         /// </summary>
         public byte[]? HashKey { get; set; }
 

@@ -100,7 +100,7 @@ namespace ContextAnalyzers.Runtime
         /// <summary>Stops the consumer activity, then restores the previous activity and baggage. Harmless on <see langword="default"/>.</summary>
         public void Dispose()
         {
-            // Each step runs even if an earlier one throws (ContextScope.StrictMode throws after restoring).
+            // Each step runs even if an earlier one throws (an activity listener's callback may).
             try
             {
                 Activity?.Dispose();

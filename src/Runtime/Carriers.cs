@@ -16,7 +16,8 @@ namespace ContextAnalyzers.Runtime
     /// Extraction never throws because of what a carrier holds: a header value longer than
     /// <see cref="MaxHeaderValueLength"/> is ignored as if absent, bytes that are not UTF-8 are decoded with replacement
     /// characters (which the W3C parsers reject), and an exception raised while reading the carrier or parsing yields
-    /// <see langword="default"/> (no parent, no baggage) rather than a half-read context. Header names are matched
+    /// <see langword="default"/> (no parent, no baggage) rather than a half-read context, and is reported on the
+    /// <c>ContextAnalyzers-Runtime</c> event source (event 1, <c>ExtractFailed</c>). Header names are matched
     /// without regard to case.
     /// </para>
     /// <para>
@@ -134,9 +135,11 @@ namespace ContextAnalyzers.Runtime
             {
                 return propagator.Extract(default, carrier, getter);
             }
-            catch (Exception)
+            catch (Exception exception)
             {
-                // A malformed carrier must not take the consumer down, nor leave it with half a context.
+                // A malformed carrier must not take the consumer down, nor leave it with half a context; say so on the
+                // self-diagnostics event source, where operators look for what the helpers swallow.
+                RuntimeEventSource.Log.ExtractFailed(propagator.GetType(), exception);
                 return default;
             }
         }

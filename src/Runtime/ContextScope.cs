@@ -38,19 +38,23 @@ namespace ContextAnalyzers.Runtime
     /// nothing. Scopes must be disposed in the reverse order of their creation. When a scope is disposed while the
     /// value it installed is no longer current (a scope opened later is still open, or code inside the scope changed
     /// the context without restoring it), the scope still restores what it replaced (the later changes are
-    /// discarded), raises <see cref="MismatchDetected"/>, and, when <see cref="StrictMode"/> is on, throws
-    /// <see cref="InvalidOperationException"/> after restoring. Being a struct, a scope cannot remember that a copy of
-    /// it was disposed: disposing an old copy again after other scopes were opened counts as such a mismatch.
+    /// discarded) and reports the mismatch on the <c>ContextAnalyzers-Runtime</c> event source; under strict mode
+    /// (<see cref="StrictMode"/>, <see cref="ContextGuard"/>) it is also a CTX103 finding. Being a struct, a scope cannot remember
+    /// that a copy of it was disposed: disposing an old copy again after other scopes were opened counts as such a mismatch.
     /// After an out-of-order disposal the context is what the last disposed scope restored, so an outer scope
     /// disposed before an inner one is undone by the inner one's disposal; fix the order (strict mode finds it).
+    /// </para>
+    /// <para>
+    /// <b>OpenTelemetry internals.</b> Isolation relies on the name of OpenTelemetry's baggage slot and on its holder
+    /// object, which are not public API. Both are checked on first use; should a future OpenTelemetry change them, baggage
+    /// scopes fall back to the public <see cref="Baggage.Current"/> property (they still restore what they replaced, but
+    /// no longer isolate a flow from the flows sharing its holder) and the fallback is reported once on the event source.
     /// </para>
     /// </remarks>
     public readonly struct ContextScope : IDisposable
     {
         /// <summary>The <see cref="RuntimeContext"/> slot in which OpenTelemetry keeps the baggage holder.</summary>
-        internal const string BaggageSlotName = "otel.baggage";
-
-        private static volatile bool strictMode;
+        internal const string BaggageSlotName = BaggageSlot.Name;
 
         private readonly Kind kind;
         private readonly object? previous;
@@ -73,25 +77,8 @@ namespace ContextAnalyzers.Runtime
             Baggage,
             Activity,
             Slot,
+            BaggageValue,
         }
-
-        /// <summary>
-        /// Gets or sets a value indicating whether disposing a scope whose value is no longer current throws
-        /// <see cref="InvalidOperationException"/> (after restoring what the scope replaced). Off by default; turn it
-        /// on in tests and debug builds to find scopes disposed out of order and context leaked inside a scope.
-        /// </summary>
-        public static bool StrictMode
-        {
-            get => strictMode;
-            set => strictMode = value;
-        }
-
-        /// <summary>
-        /// Raised, on the disposing thread, when a scope is disposed while the value it installed is no longer current:
-        /// a later scope is still open (out-of-order disposal) or code inside the scope changed the context without
-        /// restoring it. The argument describes the scope. Handlers must not throw.
-        /// </summary>
-        public static event Action<string>? MismatchDetected;
 
         /// <summary>
         /// Gets the remote parent carried by the <see cref="PropagationContext"/> given to <see cref="Attach"/>, to pass
@@ -182,6 +169,11 @@ namespace ContextAnalyzers.Runtime
         /// <summary><see cref="Use"/> for callers that have just read <see cref="Baggage.Current"/> (the slot exists).</summary>
         private static ContextScope Install(Baggage baggage)
         {
+            if (!BaggageSlot.Current.Isolates)
+            {
+                return InstallByValue(baggage);
+            }
+
             object? previousHolder = RuntimeContext.GetValue(BaggageSlotName);
 
             // Cut loose from the holder shared with the parent flow (if there is one), then let OpenTelemetry create a
@@ -196,6 +188,14 @@ namespace ContextAnalyzers.Runtime
             return new ContextScope(Kind.Baggage, previousHolder, newHolder, null, default);
         }
 
+        /// <summary>The fallback of <see cref="Install"/> when the holder cannot be used: the public API only, no isolation.</summary>
+        internal static ContextScope InstallByValue(Baggage baggage)
+        {
+            object previousValue = Baggage.Current;
+            Baggage.Current = baggage;
+            return new ContextScope(Kind.BaggageValue, previousValue, Baggage.Current, null, default);
+        }
+
         /// <summary>
         /// Attaches an extracted <see cref="PropagationContext"/>: its baggage becomes current (as with
         /// <see cref="Use"/>) and its <see cref="PropagationContext.ActivityContext"/> is available as
@@ -207,7 +207,7 @@ namespace ContextAnalyzers.Runtime
         public static ContextScope Attach(PropagationContext context)
         {
             ContextScope baggageScope = Use(context.Baggage);
-            return new ContextScope(Kind.Baggage, baggageScope.previous, baggageScope.installed, null, context.ActivityContext);
+            return new ContextScope(baggageScope.kind, baggageScope.previous, baggageScope.installed, null, context.ActivityContext);
         }
 
         /// <summary>
@@ -264,10 +264,6 @@ namespace ContextAnalyzers.Runtime
         /// Restores what the scope replaced. Harmless on <see langword="default"/> and when called again. See the type
         /// remarks for what happens when scopes are disposed out of order.
         /// </summary>
-        /// <exception cref="InvalidOperationException">
-        /// <see cref="StrictMode"/> is on and the value this scope installed was no longer current (the previous value is
-        /// restored before throwing).
-        /// </exception>
         public void Dispose()
         {
             if (kind == Kind.None)
@@ -291,18 +287,15 @@ namespace ContextAnalyzers.Runtime
 
             // Out of order: a scope opened later is still open, or the code inside changed the context itself.
             Restore();
-            string message = $"A ContextScope ({kind}) was disposed while the value it installed was no longer current: a scope opened later is still open, or code inside the scope changed the context without restoring it. The value the scope replaced was restored.";
-            MismatchDetected?.Invoke(message);
-            if (strictMode)
-            {
-                throw new InvalidOperationException(message);
-            }
+            string what = kind == Kind.BaggageValue ? nameof(Kind.Baggage) : kind.ToString();
+            RuntimeEventSource.Log.ScopeMismatch(what);
+            StrictMode.OnScopeMismatch(what);
         }
 
         private bool IsInstalledCurrent(object? current) => SameValue(current, installed);
 
         private bool SameValue(object? a, object? b)
-            => kind == Kind.Slot ? Equals(a, b) : ReferenceEquals(a, b);
+            => kind == Kind.Slot || kind == Kind.BaggageValue ? Equals(a, b) : ReferenceEquals(a, b);
 
         private object? ReadCurrent()
         {
@@ -314,6 +307,8 @@ namespace ContextAnalyzers.Runtime
                     return Activity.Current;
                 case Kind.Slot:
                     return ((IRuntimeContextSlotValueAccessor)slot!).Value;
+                case Kind.BaggageValue:
+                    return Baggage.Current;
                 default:
                     return null;
             }
@@ -348,6 +343,9 @@ namespace ContextAnalyzers.Runtime
                     break;
                 case Kind.Slot:
                     ((IRuntimeContextSlotValueAccessor)slot!).Value = previous;
+                    break;
+                case Kind.BaggageValue:
+                    Baggage.Current = previous is Baggage value ? value : default;
                     break;
             }
         }

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry;
-using OpenTelemetry.Context;
 
 namespace ContextAnalyzers.Runtime
 {
@@ -150,51 +149,37 @@ namespace ContextAnalyzers.Runtime
     internal readonly struct AmbientContext
     {
         private readonly Activity? previousActivity;
-        private readonly object? previousHolder;
+        private readonly object? previousBaggage;
 
-        private AmbientContext(Activity? previousActivity, object? previousHolder)
+        private AmbientContext(Activity? previousActivity, object? previousBaggage)
         {
             this.previousActivity = previousActivity;
-            this.previousHolder = previousHolder;
+            this.previousBaggage = previousBaggage;
         }
 
         /// <summary>Makes <paramref name="activity"/> current and <paramref name="baggage"/> current in a holder of its own.</summary>
         public static AmbientContext Enter(Activity? activity, Baggage baggage)
         {
-            var saved = new AmbientContext(Activity.Current, RuntimeContext.GetValue(ContextScope.BaggageSlotName));
+            var slot = BaggageSlot.Current;
+            var saved = new AmbientContext(Activity.Current, slot.Capture());
             Activity.Current = activity;
-            UseIsolatedBaggage(baggage, saved.previousHolder);
+            slot.UseIsolated(baggage, saved.previousBaggage);
             return saved;
         }
 
         /// <summary>
-        /// Installs <paramref name="baggage"/> in a baggage holder of this flow's own, cut loose from
-        /// <paramref name="currentHolder"/> (the holder object current now, shared with the parent flow and its other
-        /// children): a change made under it does not leak to them. With no current holder there is nothing to cut
-        /// loose from (one context write saved), and empty baggage then needs no holder at all (reads see empty baggage
-        /// either way).
+        /// Installs <paramref name="baggage"/> in a baggage holder of this flow's own (see <see cref="BaggageSlot.UseIsolated"/>).
         /// </summary>
-        public static void UseIsolatedBaggage(Baggage baggage, object? currentHolder)
+        public static void UseIsolatedBaggage(Baggage baggage)
         {
-            if (currentHolder is null)
-            {
-                if (baggage.Count == 0)
-                {
-                    return;
-                }
-            }
-            else
-            {
-                RuntimeContext.SetValue(ContextScope.BaggageSlotName, null);
-            }
-
-            Baggage.Current = baggage;
+            var slot = BaggageSlot.Current;
+            slot.UseIsolated(baggage, slot.Capture());
         }
 
         /// <summary>Puts back the activity and the baggage holder object that were current before <see cref="Enter"/>.</summary>
         public void Restore()
         {
-            RuntimeContext.SetValue(ContextScope.BaggageSlotName, previousHolder);
+            BaggageSlot.Current.Restore(previousBaggage);
             Activity.Current = previousActivity;
         }
     }

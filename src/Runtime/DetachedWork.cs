@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry;
-using OpenTelemetry.Context;
 
 namespace ContextAnalyzers.Runtime
 {
@@ -21,15 +20,14 @@ namespace ContextAnalyzers.Runtime
     /// into it. Inside, <see cref="Activity.Current"/> is the new root activity (or <see langword="null"/> when nobody
     /// listens to the source), and <see cref="Baggage.Current"/> is what the caller had when it called
     /// <c>Run</c>. The returned task completes when the work ends and never faults or cancels, so discarding it is safe.
+    /// An exception thrown by the work (cancellation through its own token excepted) is recorded on the work's activity
+    /// (status <c>Error</c> and an <c>exception</c> event), written to the <c>ContextAnalyzers-Runtime</c> event source
+    /// (event 2, <c>DetachedWorkFailed</c>), and passed to <see cref="DetachedWorkOptions.OnFailed"/> when given.
+    /// Running inside <c>ExecutionContext.SuppressFlow()</c> is fine: the flow is not suppressed a second time (which
+    /// throws on .NET Framework and on .NET before 8).
     /// </remarks>
     public static class DetachedWork
     {
-        /// <summary>
-        /// Raised, on the worker's thread, when detached work throws (cancellation through its own token excepted).
-        /// The exception is also recorded on the work's activity. Handlers must not throw.
-        /// </summary>
-        public static event EventHandler<DetachedWorkFailedEventArgs>? Failed;
-
         /// <summary>Runs asynchronous <paramref name="work"/> after the caller returns, detached from its context.</summary>
         /// <param name="source">The source of the work's root activity.</param>
         /// <param name="activityName">The name of the work's root activity.</param>
@@ -37,6 +35,16 @@ namespace ContextAnalyzers.Runtime
         /// <param name="cancellationToken">Cancels the work; when already cancelled the work does not start.</param>
         /// <returns>A task that completes when the work ends; it never faults.</returns>
         public static Task Run(ActivitySource source, string activityName, Func<CancellationToken, Task> work, CancellationToken cancellationToken = default)
+            => Run(source, activityName, work, null, cancellationToken);
+
+        /// <summary>Runs asynchronous <paramref name="work"/> after the caller returns, detached from its context.</summary>
+        /// <param name="source">The source of the work's root activity.</param>
+        /// <param name="activityName">The name of the work's root activity.</param>
+        /// <param name="work">The work; it receives <paramref name="cancellationToken"/>.</param>
+        /// <param name="options">What to do when the work fails; <see langword="null"/>: record and report it only.</param>
+        /// <param name="cancellationToken">Cancels the work; when already cancelled the work does not start.</param>
+        /// <returns>A task that completes when the work ends; it never faults.</returns>
+        public static Task Run(ActivitySource source, string activityName, Func<CancellationToken, Task> work, DetachedWorkOptions? options, CancellationToken cancellationToken = default)
         {
             if (source is null)
             {
@@ -60,10 +68,12 @@ namespace ContextAnalyzers.Runtime
             // The worker must not inherit the caller's ExecutionContext (its Activity.Current would be the caller's span,
             // soon stopped, and its baggage holder the caller's shared one).
             Task<Task> started;
-            using (ExecutionContext.SuppressFlow())
+            // A nested SuppressFlow() throws on .NET Framework and on .NET before 8 (a no-op from .NET 8 on), and the caller
+            // may already have suppressed the flow.
+            using (ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow())
             {
                 started = Task.Factory.StartNew(
-                    () => RunDetachedAsync(source, activityName, callerContext, baggage, work, cancellationToken),
+                    () => RunDetachedAsync(source, activityName, callerContext, baggage, work, options?.OnFailed, cancellationToken),
                     CancellationToken.None,
                     TaskCreationOptions.DenyChildAttach,
                     TaskScheduler.Default);
@@ -79,6 +89,16 @@ namespace ContextAnalyzers.Runtime
         /// <param name="cancellationToken">Cancels the work; when already cancelled the work does not start.</param>
         /// <returns>A task that completes when the work ends; it never faults.</returns>
         public static Task Run(ActivitySource source, string activityName, Action<CancellationToken> work, CancellationToken cancellationToken = default)
+            => Run(source, activityName, work, null, cancellationToken);
+
+        /// <summary>Runs synchronous <paramref name="work"/> after the caller returns, detached from its context.</summary>
+        /// <param name="source">The source of the work's root activity.</param>
+        /// <param name="activityName">The name of the work's root activity.</param>
+        /// <param name="work">The work; it receives <paramref name="cancellationToken"/>.</param>
+        /// <param name="options">What to do when the work fails; <see langword="null"/>: record and report it only.</param>
+        /// <param name="cancellationToken">Cancels the work; when already cancelled the work does not start.</param>
+        /// <returns>A task that completes when the work ends; it never faults.</returns>
+        public static Task Run(ActivitySource source, string activityName, Action<CancellationToken> work, DetachedWorkOptions? options, CancellationToken cancellationToken = default)
         {
             if (work is null)
             {
@@ -93,6 +113,7 @@ namespace ContextAnalyzers.Runtime
                     work(ct);
                     return Task.CompletedTask;
                 },
+                options,
                 cancellationToken);
         }
 
@@ -102,6 +123,7 @@ namespace ContextAnalyzers.Runtime
             ActivityContext callerContext,
             Baggage baggage,
             Func<CancellationToken, Task> work,
+            Action<DetachedWorkFailedEventArgs>? onFailed,
             CancellationToken cancellationToken)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -111,7 +133,7 @@ namespace ContextAnalyzers.Runtime
 
             // Flow is suppressed, so this runs in the default context: make that explicit, then install the copy.
             Activity.Current = null;
-            AmbientContext.UseIsolatedBaggage(baggage, RuntimeContext.GetValue(ContextScope.BaggageSlotName));
+            AmbientContext.UseIsolatedBaggage(baggage);
 
             var links = callerContext == default ? null : new[] { new ActivityLink(callerContext) };
             using var activity = source.StartActivity(activityName, ActivityKind.Internal, parentContext: default, tags: null, links: links);
@@ -138,27 +160,37 @@ namespace ContextAnalyzers.Runtime
                         })));
                 }
 
-                Report(activityName, exception);
+                Report(activityName, exception, onFailed);
             }
         }
 
-        private static void Report(string activityName, Exception exception)
+        private static void Report(string activityName, Exception exception, Action<DetachedWorkFailedEventArgs>? onFailed)
         {
-            var handler = Failed;
-            if (handler is null)
+            RuntimeEventSource.Log.DetachedWorkFailed(activityName, exception);
+            if (onFailed is null)
             {
                 return;
             }
 
             try
             {
-                handler(null, new DetachedWorkFailedEventArgs(activityName, exception));
+                onFailed(new DetachedWorkFailedEventArgs(activityName, exception));
             }
             catch (Exception)
             {
                 // A failing handler must not turn observed work into an unobserved task exception.
             }
         }
+    }
+
+    /// <summary>Options of one <see cref="DetachedWork"/> run.</summary>
+    public sealed class DetachedWorkOptions
+    {
+        /// <summary>
+        /// Gets or sets what to call, on the worker's thread, when the work throws (cancellation through its own token
+        /// excepted). An exception thrown by the callback is ignored.
+        /// </summary>
+        public Action<DetachedWorkFailedEventArgs>? OnFailed { get; set; }
     }
 
     /// <summary>Describes detached work that threw.</summary>

@@ -232,12 +232,116 @@ public class RuntimeHelperBenchmarks
 
     private int Work() => ++sink;
 
-    private sealed class Config : ManualConfig
+    internal sealed class Config : ManualConfig
     {
         public Config()
         {
             // 20 measured iterations after 5 warm-up ones (ShortRun's 3 gave error bars larger than the differences).
             AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(20).WithToolchain(InProcessEmitToolchain.Instance));
         }
+    }
+}
+
+/// <summary>
+/// The cost of strict mode (<see cref="StrictMode"/>, <see cref="ContextGuard"/>): off must equal the plain code (nothing
+/// stays registered once the last guard is disposed, and the helpers' hot paths never look at it); on, the cost per
+/// activity (listener, weak table, start stack trace) and per scope (nothing: scopes are checked only on a mismatch).
+/// <c>dotnet run -c Release --project tests/ContextAnalyzers.Benchmarks -- runtime --filter *StrictMode*</c>
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+[Config(typeof(RuntimeHelperBenchmarks.Config))]
+public class StrictModeBenchmarks
+{
+    private const string SourceName = "ContextAnalyzers.Benchmarks.Strict";
+    private static readonly ActivitySource Source = new(SourceName);
+
+    private ActivityListener? listener;
+    private IDisposable? strict;
+
+    [GlobalSetup(Targets = new[] { nameof(Activity_plain), nameof(Scope_plain) })]
+    public void SetupPlain() => Listen();
+
+    [GlobalSetup(Targets = new[] { nameof(Activity_strict_off), nameof(Scope_strict_off) })]
+    public void SetupOff()
+    {
+        Listen();
+
+        // Strict mode was on (a guard, then the whole process) and is off again: nothing of it must remain.
+        ContextGuard.Begin(new StrictModeOptions { ThrowFromGuard = false }).Dispose();
+        StrictMode.Enable().Dispose();
+    }
+
+    [GlobalSetup(Targets = new[] { nameof(Activity_strict_on), nameof(Scope_strict_on) })]
+    public void SetupOn()
+    {
+        Listen();
+        strict = StrictMode.Enable(new StrictModeOptions { ThrowFromGuard = false });
+    }
+
+    [GlobalSetup(Targets = new[] { nameof(Activity_strict_on_without_stack_traces) })]
+    public void SetupOnWithoutStackTraces()
+    {
+        Listen();
+        strict = StrictMode.Enable(new StrictModeOptions { ThrowFromGuard = false, CaptureStackTraces = false });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        strict?.Dispose();
+        strict = null;
+        listener?.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Activity start+stop")]
+    public bool Activity_plain() => StartStop();
+
+    [Benchmark]
+    [BenchmarkCategory("Activity start+stop")]
+    public bool Activity_strict_off() => StartStop();
+
+    [Benchmark]
+    [BenchmarkCategory("Activity start+stop")]
+    public bool Activity_strict_on() => StartStop();
+
+    [Benchmark]
+    [BenchmarkCategory("Activity start+stop")]
+    public bool Activity_strict_on_without_stack_traces() => StartStop();
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("ContextScope set+dispose")]
+    public int Scope_plain() => Scope();
+
+    [Benchmark]
+    [BenchmarkCategory("ContextScope set+dispose")]
+    public int Scope_strict_off() => Scope();
+
+    [Benchmark]
+    [BenchmarkCategory("ContextScope set+dispose")]
+    public int Scope_strict_on() => Scope();
+
+    private static bool StartStop()
+    {
+        using var activity = Source.StartActivity("work");
+        return activity is not null;
+    }
+
+    private static int Scope()
+    {
+        using var scope = ContextScope.SetBaggage("step", "one");
+        return Baggage.Current.Count;
+    }
+
+    private void Listen()
+    {
+        listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
     }
 }

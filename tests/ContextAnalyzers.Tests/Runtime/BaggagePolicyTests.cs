@@ -263,13 +263,30 @@ public class BaggagePolicyTests
     }
 
     [Fact]
-    public void Default_policy_is_replaceable_and_Pseudonymize_uses_it()
+    public void Default_policy_is_one_fixed_instance_and_Pseudonymize_uses_it()
     {
         var before = BaggagePolicy.Default;
         Assert.Same(before, BaggagePolicy.Default);
-        Assert.Throws<ArgumentNullException>(() => BaggagePolicy.Default = null!);
+        Assert.Null(typeof(BaggagePolicy).GetProperty(nameof(BaggagePolicy.Default))!.SetMethod);
         Assert.Null(BaggagePolicy.Pseudonymize(null));
         Assert.Equal(before.Hash("x"), BaggagePolicy.Pseudonymize("x"));
+    }
+
+    [Fact]
+    public void Options_read_the_key_from_the_environment_and_code_wins()
+    {
+        var encoded = Convert.ToBase64String(Key);
+        string? Env(string name) => name == BaggagePolicy.HashKeyEnvironmentVariable ? encoded : null;
+        var fromEnvironment = new BaggagePolicyOptions(Env);
+        Assert.Equal(Key, fromEnvironment.HashKey);
+        Assert.Equal(new BaggagePolicy(new BaggagePolicyOptions { HashKey = Key }).Hash("x"), new BaggagePolicy(fromEnvironment).Hash("x"));
+
+        var overridden = new BaggagePolicyOptions(Env) { HashKey = null };
+        Assert.False(new BaggagePolicy(overridden).HasHashKey);
+
+        Assert.Null(new BaggagePolicyOptions(_ => "not base64!").HashKey);
+        Assert.Null(new BaggagePolicyOptions(_ => Convert.ToBase64String(new byte[8])).HashKey); // too short
+        Assert.Null(new BaggagePolicyOptions(_ => "  ").HashKey);
     }
 
     // ------------------------------------------------------------------ reporting

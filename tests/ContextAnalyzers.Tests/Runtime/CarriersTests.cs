@@ -145,6 +145,42 @@ public class CarriersTests
     }
 
     [Fact]
+    public void A_propagator_that_throws_gives_default_and_is_reported_on_the_event_source()
+    {
+        using var events = new RuntimeEvents();
+        var extracted = new ThrowingPropagator().Extract(new Dictionary<string, string> { ["traceparent"] = TraceParentA });
+
+        Assert.Equal(default, extracted);
+
+        // Swallowed, but not silently: the self-diagnostics event source says which propagator and what was thrown.
+        var written = Assert.Single(events.Named("ExtractFailed"));
+        Assert.Equal(typeof(ThrowingPropagator).FullName, written.Payload![0]);
+        Assert.Equal(typeof(FormatException).FullName, written.Payload[1]);
+        Assert.Equal("bad header", written.Payload[2]);
+    }
+
+    private sealed class ThrowingPropagator : TextMapPropagator
+    {
+        public override ISet<string>? Fields => null;
+
+        public override PropagationContext Extract<T>(PropagationContext context, T carrier, Func<T, string, IEnumerable<string>?> getter)
+            => throw new FormatException("bad header");
+
+        public override void Inject<T>(PropagationContext context, T carrier, Action<T, string, string> setter)
+        {
+        }
+    }
+
+    [Fact]
+    public void A_readable_carrier_writes_no_event()
+    {
+        using var events = new RuntimeEvents();
+        _ = W3C.Extract(new Dictionary<string, string> { ["traceparent"] = "garbage" });
+        _ = W3C.Extract((IEnumerable<KeyValuePair<string, string>>?)null);
+        Assert.Empty(events.Events);
+    }
+
+    [Fact]
     public void Null_and_absent_carriers_give_default()
     {
         Assert.Equal(default, W3C.Extract((IEnumerable<KeyValuePair<string, string>>?)null));

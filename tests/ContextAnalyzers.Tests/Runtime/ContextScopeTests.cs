@@ -6,7 +6,7 @@ using OpenTelemetry.Context.Propagation;
 
 namespace ContextAnalyzers.Tests.Runtime;
 
-/// <summary>ContextScope touches process-wide statics (StrictMode, MismatchDetected): never run beside itself.</summary>
+/// <summary>The allocation test counts this thread's allocations: never run beside itself.</summary>
 [CollectionDefinition(nameof(ContextScopeCollection), DisableParallelization = true)]
 public sealed class ContextScopeCollection
 {
@@ -296,11 +296,7 @@ public class ContextScopeTests
     [Fact]
     public Task Default_and_double_dispose_are_harmless() => InOwnFlow(() =>
     {
-        var mismatches = 0;
-        void OnMismatch(string _) => mismatches++;
-        ContextScope.MismatchDetected += OnMismatch;
-        ContextScope.StrictMode = true;
-        try
+        using var events = new RuntimeEvents();
         {
             default(ContextScope).Dispose();
             Assert.False(default(ContextScope).IsCurrent);
@@ -323,13 +319,8 @@ public class ContextScopeTests
                 Assert.Equal("o", Baggage.GetBaggage("outer"));
             }
         }
-        finally
-        {
-            ContextScope.StrictMode = false;
-            ContextScope.MismatchDetected -= OnMismatch;
-        }
 
-        Assert.Equal(0, mismatches);
+        Assert.Empty(events.Named("ScopeMismatch"));
         Assert.Equal(0, Baggage.Current.Count);
         return Task.CompletedTask;
     });
@@ -337,45 +328,29 @@ public class ContextScopeTests
     [Fact]
     public Task Out_of_order_disposal_is_reported_and_restores_what_the_scope_replaced() => InOwnFlow(() =>
     {
-        var reports = new List<string>();
-        void OnMismatch(string message) => reports.Add(message);
-        ContextScope.MismatchDetected += OnMismatch;
-        try
-        {
-            var outer = ContextScope.SetBaggage("outer", "o");
-            var inner = ContextScope.SetBaggage("inner", "i");
-            outer.Dispose();
-            Assert.Single(reports);
-            Assert.Equal(0, Baggage.Current.Count);
-            inner.Dispose(); // documented: the last disposal wins, and it is reported too
-            Assert.Equal(2, reports.Count);
-        }
-        finally
-        {
-            ContextScope.MismatchDetected -= OnMismatch;
-        }
-
+        using var events = new RuntimeEvents();
+        var outer = ContextScope.SetBaggage("outer", "o");
+        var inner = ContextScope.SetBaggage("inner", "i");
+        outer.Dispose();
+        var first = Assert.Single(events.Named("ScopeMismatch"));
+        Assert.Equal("Baggage", first.Payload![0]);
+        Assert.Equal(0, Baggage.Current.Count);
+        inner.Dispose(); // documented: the last disposal wins, and it is reported too
+        Assert.Equal(2, events.Named("ScopeMismatch").Count);
         return Task.CompletedTask;
     });
 
     [Fact]
-    public Task Strict_mode_throws_after_restoring() => InOwnFlow(() =>
+    public Task A_mismatch_is_reported_after_restoring_and_never_throws() => InOwnFlow(() =>
     {
+        using var events = new RuntimeEvents();
         var outerActivity = new Activity("outer").Start();
         var scope = ContextScope.ClearActivity();
         Activity.Current = outerActivity; // changed inside the scope without restoring
         var other = new Activity("other").Start(); // and another one started and left current
-        ContextScope.StrictMode = true;
-        try
-        {
-            var ex = Assert.Throws<InvalidOperationException>(() => scope.Dispose());
-            Assert.Contains("no longer current", ex.Message, StringComparison.Ordinal);
-            Assert.Same(outerActivity, Activity.Current);
-        }
-        finally
-        {
-            ContextScope.StrictMode = false;
-        }
+        scope.Dispose();
+        Assert.Same(outerActivity, Activity.Current);
+        Assert.Equal("Activity", Assert.Single(events.Named("ScopeMismatch")).Payload![0]);
 
         other.Dispose();
         outerActivity.Dispose();

@@ -262,30 +262,26 @@ public sealed class FlowHelpersTests : IDisposable
     public async Task Detached_work_exceptions_are_observed_reported_and_recorded()
     {
         var name = "failing-" + Guid.NewGuid().ToString("N");
-        var reported = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        EventHandler<DetachedWorkFailedEventArgs> handler = (_, e) =>
-        {
-            if (e.ActivityName == name)
-            {
-                reported.TrySetResult(e.Exception);
-            }
-        };
-        DetachedWork.Failed += handler;
-        try
-        {
-            var task = DetachedWork.Run(source, name, _ => throw new InvalidOperationException("boom"));
-            await task.WaitAsync(Guard);
-            Assert.Equal(TaskStatus.RanToCompletion, task.Status);
-            var exception = await reported.Task.WaitAsync(Guard);
-            Assert.Equal("boom", exception.Message);
-            var activity = Assert.Single(stopped, a => a.OperationName == name);
-            Assert.Equal(ActivityStatusCode.Error, activity.Status);
-            Assert.Contains(activity.Events, e => e.Name == "exception");
-        }
-        finally
-        {
-            DetachedWork.Failed -= handler;
-        }
+        using var events = new RuntimeEvents(e => e.EventName == "DetachedWorkFailed" && Equals(e.Payload![0], name));
+        var reported = new TaskCompletionSource<DetachedWorkFailedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new DetachedWorkOptions { OnFailed = e => reported.TrySetResult(e) };
+        var task = DetachedWork.Run(source, name, _ => throw new InvalidOperationException("boom"), options);
+        await task.WaitAsync(Guard);
+        Assert.Equal(TaskStatus.RanToCompletion, task.Status);
+        var failure = await reported.Task.WaitAsync(Guard);
+        Assert.Equal(name, failure.ActivityName);
+        Assert.Equal("boom", failure.Exception.Message);
+        var activity = Assert.Single(stopped, a => a.OperationName == name);
+        Assert.Equal(ActivityStatusCode.Error, activity.Status);
+        Assert.Contains(activity.Events, e => e.Name == "exception");
+        var written = Assert.Single(events.Events);
+        Assert.Equal(typeof(InvalidOperationException).FullName, written.Payload![1]);
+
+        // A callback that throws changes nothing: the task still completes.
+        var throwing = new DetachedWorkOptions { OnFailed = _ => throw new InvalidOperationException("handler") };
+        var second = DetachedWork.Run(source, name, (Func<CancellationToken, Task>)(_ => throw new InvalidOperationException("again")), throwing);
+        await second.WaitAsync(Guard);
+        Assert.Equal(TaskStatus.RanToCompletion, second.Status);
     }
 
     [Fact]
@@ -293,39 +289,50 @@ public sealed class FlowHelpersTests : IDisposable
     {
         var name = "cancelled-" + Guid.NewGuid().ToString("N");
         var failures = 0;
-        EventHandler<DetachedWorkFailedEventArgs> handler = (_, e) =>
+        var options = new DetachedWorkOptions { OnFailed = _ => Interlocked.Increment(ref failures) };
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var ran = false;
+        await DetachedWork.Run(source, name, _ => { ran = true; }, options, cts.Token).WaitAsync(Guard);
+        Assert.False(ran);
+
+        using var cts2 = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = DetachedWork.Run(source, name, async ct =>
         {
-            if (e.ActivityName == name)
-            {
-                Interlocked.Increment(ref failures);
-            }
-        };
-        DetachedWork.Failed += handler;
+            started.SetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        }, options, cts2.Token);
+        await started.Task.WaitAsync(Guard);
+        cts2.Cancel();
+        await task.WaitAsync(Guard);
+        Assert.Equal(TaskStatus.RanToCompletion, task.Status);
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
+    public async Task Detached_work_started_where_flow_is_already_suppressed_does_not_suppress_it_again()
+    {
+        // A nested SuppressFlow() throws on .NET Framework and .NET before 8; DetachedWork.Run must not call it then.
+        using var request = source.StartActivity("request")!;
+        var name = "nested-" + Guid.NewGuid().ToString("N");
+        Task task;
+        var control = ExecutionContext.SuppressFlow();
         try
         {
-            using var cts = new CancellationTokenSource();
-            cts.Cancel();
-            var ran = false;
-            await DetachedWork.Run(source, name, _ => { ran = true; }, cts.Token).WaitAsync(Guard);
-            Assert.False(ran);
-
-            using var cts2 = new CancellationTokenSource();
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var task = DetachedWork.Run(source, name, async ct =>
-            {
-                started.SetResult();
-                await Task.Delay(Timeout.Infinite, ct);
-            }, cts2.Token);
-            await started.Task.WaitAsync(Guard);
-            cts2.Cancel();
-            await task.WaitAsync(Guard);
-            Assert.Equal(TaskStatus.RanToCompletion, task.Status);
-            Assert.Equal(0, failures);
+            task = DetachedWork.Run(source, name, _ => { });
+            Assert.True(ExecutionContext.IsFlowSuppressed()); // still the caller's suppression, not undone by Run
         }
         finally
         {
-            DetachedWork.Failed -= handler;
+            control.Undo(); // the caller's own undo still works: Run took no part in it
         }
+
+        Assert.False(ExecutionContext.IsFlowSuppressed());
+        await task.WaitAsync(Guard);
+        var work = Assert.Single(stopped, a => a.OperationName == name);
+        Assert.Null(work.Parent);
+        Assert.Equal(request.Context.SpanId, Assert.Single(work.Links).Context.SpanId);
     }
 
     [Fact]

@@ -49,17 +49,7 @@ public sealed class RuntimeStressTests
             }
         }
 
-        var detachedFailures = 0;
-        void OnDetachedFailed(object? sender, DetachedWorkFailedEventArgs e)
-        {
-            if (e.ActivityName == "stress-detached" && e.Exception.Message.Contains(Marker, StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref detachedFailures);
-            }
-        }
-
         TaskScheduler.UnobservedTaskException += OnUnobserved;
-        DetachedWork.Failed += OnDetachedFailed;
         try
         {
             // The flows start from an empty context: no current activity, no baggage.
@@ -117,7 +107,6 @@ public sealed class RuntimeStressTests
         finally
         {
             TaskScheduler.UnobservedTaskException -= OnUnobserved;
-            DetachedWork.Failed -= OnDetachedFailed;
         }
     }
 
@@ -257,10 +246,24 @@ public sealed class RuntimeStressTests
         Check(id, "snapshot run", value == me && Own(me));
     }
 
+    private int detachedFailures;
+
+    private DetachedWorkOptions DetachedOptions() => new()
+    {
+        OnFailed = e =>
+        {
+            if (e.ActivityName == "stress-detached" && e.Exception.Message.Contains(Marker, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref detachedFailures);
+            }
+        },
+    };
+
     private async Task<bool> DetachedAsync(int id, string me, Activity root, Random rng, CancellationToken cancellationToken)
     {
         var fail = rng.Next(5) == 0;
         var ran = false;
+        var detachedOptions = DetachedOptions();
         var task = DetachedWork.Run(
             Source,
             "stress-detached",
@@ -279,6 +282,7 @@ public sealed class RuntimeStressTests
                     }
                 }
             },
+            detachedOptions,
             cancellationToken);
         await task; // never faults, by contract: a fault here fails the flow and the test
         Check(id, "after detached", Own(me) && Baggage.GetBaggage("step") is null && Activity.Current == root);
