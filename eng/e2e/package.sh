@@ -4,8 +4,9 @@
 # Packs ContextAnalyzers and ContextAnalyzers.Runtime with a unique prerelease version (so the global NuGet cache can
 # never serve a stale copy) into a local folder feed, copies the consumer in eng/e2e/consumer to a temporary folder
 # with a nuget.config (that feed + nuget.org), and checks, one PASS/FAIL line per check:
-#   host folders     the .NET 10 SDK takes analyzers/dotnet/roslyn4.14 (analyzers + fixes); Roslyn 4.8-4.13 hosts
-#                    take roslyn4.8 (analyzers only); the analyzers-only folder builds with the same diagnostics
+#   host folders     every host from Roslyn 4.8 on (this SDK, Roslyn 4.8 and 4.13 hosts) takes analyzers/dotnet/roslyn4.8
+#                    (analyzers + fixes); a Roslyn 4.7 host takes nothing; the build as a 4.8 host gives the same
+#                    diagnostics (applying the fixes on a Roslyn 4.8 workspace: eng/e2e/roslyn48.sh)
 #   build            the CTX warnings are exactly the "expect:" markers of the consumer's files (file, line, id), and
 #                    there is no other warning: no analyzer load warning (CS8032 ...), no AD0001
 #   severity         .editorconfig error, -warnaserror and -warnaserror:IDs break the build; #pragma and
@@ -118,10 +119,11 @@ done
 for entry in build/ContextAnalyzers.props build/ContextAnalyzers.targets buildTransitive/ContextAnalyzers.props buildTransitive/ContextAnalyzers.targets; do
   unzip -l "$nupkg" "$entry" >/dev/null 2>&1 || preset_problems="$preset_problems $entry"
 done
-if ! cmp -s <(unzip -p "$nupkg" analyzers/dotnet/roslyn4.8/cs/ContextAnalyzers.Analyzers.dll) <(unzip -p "$nupkg" analyzers/dotnet/roslyn4.14/cs/ContextAnalyzers.Analyzers.dll); then
-  preset_problems="$preset_problems (the analyzers DLL differs between roslyn4.8 and roslyn4.14)"
+analyzer_files=$(unzip -Z1 "$nupkg" 'analyzers/*' 2>/dev/null | grep -v '/$' | sort | tr '\n' ' ')
+if [ "$analyzer_files" != "analyzers/dotnet/roslyn4.8/cs/ContextAnalyzers.Analyzers.dll analyzers/dotnet/roslyn4.8/cs/ContextAnalyzers.CodeFixes.dll " ]; then
+  preset_problems="$preset_problems (analyzers/ should hold exactly the analyzers and the fixes in roslyn4.8/cs, holds: $analyzer_files)"
 fi
-check "package: ships build/, buildTransitive/, the three preset configs as in the repository, one analyzers DLL in both folders" "$([ -z "$preset_problems" ] && echo 1)" "missing or different:$preset_problems"
+check "package: ships build/, buildTransitive/, the three preset configs as in the repository, analyzers and fixes in analyzers/dotnet/roslyn4.8/cs" "$([ -z "$preset_problems" ] && echo 1)" "missing or different:$preset_problems"
 notes=$(unzip -p "$nupkg" ContextAnalyzers.nuspec | tr -d '\r' | sed -n '/<releaseNotes>/,/<\/releaseNotes>/p')
 unshipped=$(grep -oE '^CTX[0-9]{3}' src/Analyzers/AnalyzerReleases.Unshipped.md | sort -u)
 missing_notes=$(for id in $unshipped; do printf '%s\n' "$notes" | grep -q "^$id " || echo "$id"; done)
@@ -162,13 +164,14 @@ analyzers_for() { # LOG [CompilerApiVersion]: the package's analyzer files the S
   run "$name" dotnet msbuild -nologo -t:ResolvePackageAssets -getItem:ResolvedAnalyzers "$@" || { echo "<dotnet msbuild failed: $(log "$name")>"; return 1; }
   grep -oE 'analyzers/dotnet/roslyn[0-9.]+/cs/ContextAnalyzers\.[A-Za-z]+\.dll' "$(log "$name")" | sed 's#analyzers/dotnet/##' | sort -u | tr '\n' ' '
 }
+both="roslyn4.8/cs/ContextAnalyzers.Analyzers.dll roslyn4.8/cs/ContextAnalyzers.CodeFixes.dll "
 sdk=$(analyzers_for items-sdk)
-check "host: this SDK ($(dotnet --version)) loads roslyn4.14 (analyzers + code fixes)" \
-  "$([ "$sdk" = "roslyn4.14/cs/ContextAnalyzers.Analyzers.dll roslyn4.14/cs/ContextAnalyzers.CodeFixes.dll " ] && echo 1)" "resolved: ${sdk:-<none>}" "$(tail_of items-sdk)"
+check "host: this SDK ($(dotnet --version)) loads roslyn4.8 (analyzers + code fixes)" \
+  "$([ "$sdk" = "$both" ] && echo 1)" "resolved: ${sdk:-<none>}" "$(tail_of items-sdk)"
 old48=$(analyzers_for items-48 -p:CompilerApiVersion=roslyn4.8)
 old413=$(analyzers_for items-413 -p:CompilerApiVersion=roslyn4.13)
-check "host: Roslyn 4.8 and 4.13 hosts load roslyn4.8 (analyzers only, no code fixes)" \
-  "$([ "$old48" = "roslyn4.8/cs/ContextAnalyzers.Analyzers.dll " ] && [ "$old413" = "$old48" ] && echo 1)" "roslyn4.8: ${old48:-<none>}" "roslyn4.13: ${old413:-<none>}"
+check "host: Roslyn 4.8 and 4.13 hosts load roslyn4.8 (analyzers + code fixes)" \
+  "$([ "$old48" = "$both" ] && [ "$old413" = "$old48" ] && echo 1)" "roslyn4.8: ${old48:-<none>}" "roslyn4.13: ${old413:-<none>}"
 old47=$(analyzers_for items-47 -p:CompilerApiVersion=roslyn4.7)
 check "host: a Roslyn 4.7 host loads nothing (no folder it could fail to load)" "$([ -z "$old47" ] && echo 1)" "resolved: $old47"
 
@@ -181,8 +184,8 @@ check "build: no other warning or error (no CS8032/CS8784/CS9057 analyzer load w
   "$([ -z "$(others build)" ] && grep -q 'Build succeeded' "$(log build)" && echo 1)" "$(others build)"
 
 fresh; run build-roslyn48 dotnet build -p:CompilerApiVersion=roslyn4.8; rc=$?
-same "build: the analyzers-only roslyn4.8 folder reports the same warnings" "$expected" "$(ctx build-roslyn48 warning)"
-check "build: the analyzers-only roslyn4.8 folder loads without any other warning" "$([ $rc -eq 0 ] && [ -z "$(others build-roslyn48)" ] && echo 1)" "$(others build-roslyn48)"
+same "build: as a Roslyn 4.8 host (CompilerApiVersion=roslyn4.8) the same warnings" "$expected" "$(ctx build-roslyn48 warning)"
+check "build: as a Roslyn 4.8 host the analyzers and fixes load without any other warning" "$([ $rc -eq 0 ] && [ -z "$(others build-roslyn48)" ] && echo 1)" "$(others build-roslyn48)"
 
 # ---- severity and suppression ----
 first_id=$(printf '%s\n' "$expected" | head -n 1 | cut -d: -f3)

@@ -62,22 +62,21 @@ public sealed class PackagesFixture : IDisposable
 public class PackageLayoutTests : IClassFixture<PackagesFixture>
 {
     private const string Roslyn48 = "analyzers/dotnet/roslyn4.8/cs/";
-    private const string Roslyn414 = "analyzers/dotnet/roslyn4.14/cs/";
     private readonly PackagesFixture packages;
 
     public PackageLayoutTests(PackagesFixture packages) => this.packages = packages;
 
     [Fact]
-    public void Analyzer_package_has_the_roslyn_versioned_folders()
+    public void Analyzer_package_ships_analyzers_and_fixes_together_from_the_roslyn_4_8_folder()
     {
         using var zip = ZipFile.OpenRead(packages.Analyzers);
         var entries = zip.Entries.Select(e => e.FullName).ToList();
-        Assert.Contains(Roslyn48 + "ContextAnalyzers.Analyzers.dll", entries);
-        Assert.Contains(Roslyn414 + "ContextAnalyzers.Analyzers.dll", entries);
-        Assert.Contains(Roslyn414 + "ContextAnalyzers.CodeFixes.dll", entries);
-        Assert.DoesNotContain(entries, e => e.StartsWith(Roslyn48, StringComparison.Ordinal) && e.Contains("CodeFixes", StringComparison.Ordinal));
+
+        // Every host from Roslyn 4.8 on takes this one folder: the analyzers and the code fixes, nothing else. A
+        // higher roslynX.Y folder is added only for a fix that needs a newer Roslyn API (docs/compatibility.md).
+        var analyzerEntries = entries.Where(e => e.StartsWith("analyzers/", StringComparison.Ordinal) && !e.EndsWith('/')).OrderBy(e => e, StringComparer.Ordinal);
+        Assert.Equal(new[] { Roslyn48 + "ContextAnalyzers.Analyzers.dll", Roslyn48 + "ContextAnalyzers.CodeFixes.dll" }, analyzerEntries);
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
-        Assert.DoesNotContain(entries, e => e.StartsWith("analyzers/", StringComparison.Ordinal) && !e.StartsWith(Roslyn48, StringComparison.Ordinal) && !e.StartsWith(Roslyn414, StringComparison.Ordinal));
         Assert.Contains("README.md", entries);
     }
 
@@ -118,8 +117,7 @@ public class PackageLayoutTests : IClassFixture<PackagesFixture>
 
     [Theory]
     [InlineData(Roslyn48 + "ContextAnalyzers.Analyzers.dll", "4.8.0.0")]
-    [InlineData(Roslyn414 + "ContextAnalyzers.Analyzers.dll", "4.8.0.0")]
-    [InlineData(Roslyn414 + "ContextAnalyzers.CodeFixes.dll", "4.14.0.0")]
+    [InlineData(Roslyn48 + "ContextAnalyzers.CodeFixes.dll", "4.8.0.0")]
     public void No_newer_roslyn_slips_into_a_folder(string entry, string maxRoslyn)
     {
         var references = ReferencedAssemblies(packages.Analyzers, entry);
@@ -131,6 +129,37 @@ public class PackageLayoutTests : IClassFixture<PackagesFixture>
         if (entry.EndsWith("Analyzers.dll", StringComparison.Ordinal))
         {
             Assert.DoesNotContain(references, r => r.Name.Contains("Workspaces", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Contains(references, r => r.Name == "Microsoft.CodeAnalysis.Workspaces");
+        }
+    }
+
+    [Fact]
+    public void The_fixes_reference_no_assembly_a_roslyn_4_8_host_lacks()
+    {
+        // Built against Workspaces 4.8.0, whose System.Composition 7.0.0 the registry substitutes by 8.0.0: the only
+        // reference above the 4.8 host's own assemblies is System.Composition.AttributedModel 8.0.0.0, for [Shared],
+        // which hosts read from metadata and never resolve (docs/compatibility.md). Anything else newer fails here.
+        var references = ReferencedAssemblies(packages.Analyzers, Roslyn48 + "ContextAnalyzers.CodeFixes.dll");
+        var allowed = new Dictionary<string, Version>(StringComparer.Ordinal)
+        {
+            ["netstandard"] = new(2, 0, 0, 0),
+            ["System.Collections.Immutable"] = new(7, 0, 0, 0),
+            ["System.Composition.AttributedModel"] = new(8, 0, 0, 0),
+            ["ContextAnalyzers.Analyzers"] = new(int.MaxValue, 0),
+        };
+        foreach (var (name, version) in references)
+        {
+            if (name.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal))
+            {
+                Assert.True(version <= new Version(4, 8, 0, 0), $"{name} {version}");
+                continue;
+            }
+
+            Assert.True(allowed.TryGetValue(name, out var max), $"the fixes reference {name} {version}, which a Roslyn 4.8 host may not have");
+            Assert.True(version <= max, $"the fixes reference {name} {version}, newer than {max}");
         }
     }
 
