@@ -13,9 +13,9 @@ namespace ContextAnalyzers.Flow
     /// last thing a flow does before the runtime throws its ExecutionContext away?
     /// </summary>
     /// <remarks>
-    /// <para>A mutation is <c>Activity.Current = x</c>, <c>Baggage.Current = x</c>, or a static
+    /// <para>A mutation is <c>Activity.Current = x</c>, <c>Baggage.Current = x</c>, a static
     /// <c>Baggage.SetBaggage</c>/<c>RemoveBaggage</c>/<c>ClearBaggage</c> call (with or without a <c>baggage:</c>
-    /// argument). The flow is the innermost enclosing method, local function or lambda. It qualifies when it is
+    /// argument), or <c>RuntimeContext.SetValue(slot, x)</c>. The flow is the innermost enclosing method, local function or lambda. It qualifies when it is
     /// <c>async</c>, or when it is a (non-async) lambda / anonymous method passed directly as an argument to
     /// <c>Task.Run</c>, <c>Task.Factory.StartNew</c> / <c>TaskFactory(&lt;T&gt;).StartNew</c>,
     /// <c>ThreadPool.QueueUserWorkItem</c> / <c>UnsafeQueueUserWorkItem</c>, <c>Parallel.For/ForEach/Invoke/ForAsync/ForEachAsync</c>
@@ -104,6 +104,7 @@ namespace ContextAnalyzers.Flow
             None,
             Activity,
             Baggage,
+            RuntimeContextSlot,
         }
 
         /// <summary>Which ambient store <paramref name="operation"/> changes, if it is a mutation at all.</summary>
@@ -116,6 +117,9 @@ namespace ContextAnalyzers.Flow
                 case IInvocationOperation { TargetMethod: { IsStatic: true } method }
                     when (method.Name is "SetBaggage" or "RemoveBaggage" or "ClearBaggage") && IsType(method.ContainingType, "OpenTelemetry", null, "Baggage"):
                     return AmbientKind.Baggage;
+                case IInvocationOperation { TargetMethod: { IsStatic: true, Name: "SetValue" } method, Arguments.Length: 2 }
+                    when IsType(method.ContainingType, "OpenTelemetry", "Context", "RuntimeContext"):
+                    return AmbientKind.RuntimeContextSlot;
                 default:
                     return AmbientKind.None;
             }
@@ -157,12 +161,19 @@ namespace ContextAnalyzers.Flow
 
         private static bool IsRestore(IOperation mutation, AmbientKind kind)
         {
-            if (mutation is not ISimpleAssignmentOperation assignment)
+            var written = mutation switch
+            {
+                ISimpleAssignmentOperation assignment => assignment.Value,
+                IInvocationOperation { TargetMethod.Name: "SetValue", Arguments.Length: 2 } setValue => setValue.Arguments[1].Value,
+                _ => null,
+            };
+
+            if (written is null)
             {
                 return false;
             }
 
-            var value = SkipConversions(assignment.Value);
+            var value = SkipConversions(written);
             switch (value)
             {
                 case ILiteralOperation { ConstantValue: { HasValue: true, Value: null } }:
@@ -201,6 +212,13 @@ namespace ContextAnalyzers.Flow
 
                 if (SkipConversions(value) is IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property }
                     && ClassifyCurrentProperty(property) == kind)
+                {
+                    return true;
+                }
+
+                if (kind == AmbientKind.RuntimeContextSlot
+                    && SkipConversions(value) is IInvocationOperation { TargetMethod: { Name: "GetValue", IsStatic: true } getValue }
+                    && IsType(getValue.ContainingType, "OpenTelemetry", "Context", "RuntimeContext"))
                 {
                     return true;
                 }

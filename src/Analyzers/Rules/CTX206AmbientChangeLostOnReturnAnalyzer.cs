@@ -30,6 +30,7 @@ namespace ContextAnalyzers.Rules
                 // A mutation names 'Current' (Activity.Current =, Baggage.Current =) or a static Baggage method: other
                 // bodies get no callback, and no operation or flow work, before any semantic question.
                 var hasBaggage = types.Baggage is not null;
+                var hasRuntimeContext = types.RuntimeContext is not null;
                 start.RegisterOperationBlockStartAction(block =>
                 {
                     var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
@@ -38,7 +39,8 @@ namespace ContextAnalyzers.Rules
                         block.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
                     }
 
-                    if (hasBaggage && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage)) != Names.None)
+                    if ((hasBaggage && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage)) != Names.None)
+                        || (hasRuntimeContext && (names & Names.SetValue) != Names.None))
                     {
                         block.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
                     }
@@ -60,7 +62,7 @@ namespace ContextAnalyzers.Rules
         private static void AnalyzeInvocation(OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
-            if (invocation.TargetMethod.Name is not ("SetBaggage" or "RemoveBaggage" or "ClearBaggage") || !invocation.TargetMethod.IsStatic)
+            if (invocation.TargetMethod.Name is not ("SetBaggage" or "RemoveBaggage" or "ClearBaggage" or "SetValue") || !invocation.TargetMethod.IsStatic)
             {
                 return;
             }
@@ -76,7 +78,12 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            var what = kind == TailMutation.AmbientKind.Activity ? "Activity.Current" : "the baggage";
+            var what = kind switch
+            {
+                TailMutation.AmbientKind.Activity => "Activity.Current",
+                TailMutation.AmbientKind.RuntimeContextSlot => "a RuntimeContext slot",
+                _ => "the baggage",
+            };
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX206AmbientChangeLostOnReturn, mutation.Syntax.GetLocation(), what));
         }
     }

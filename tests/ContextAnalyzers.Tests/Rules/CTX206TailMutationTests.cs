@@ -49,6 +49,9 @@ public class CTX206TailMutationTests
     // Calls the walk allows after a change never make the syntactic pre-check say "observed".
     [InlineData("async Task M(Activity a) { await Task.Yield(); [|Activity.Current = a|]; var t = Task.FromResult(1); }")]
     [InlineData("async Task M(Activity a) { await Task.Yield(); [|Activity.Current = a|]; var n = nameof(a); }")]
+    // A RuntimeContext slot is an AsyncLocal like Activity.Current: set at the tail of a hop delegate it is lost.
+    [InlineData("Task M() => Task.Run(() => { [|OpenTelemetry.Context.RuntimeContext.SetValue(\"tenant\", 1)|]; });")]
+    [InlineData("async Task M() { await Task.Yield(); [|OpenTelemetry.Context.RuntimeContext.SetValue(\"tenant\", 1)|]; }")]
     public void Lost_at_tail(string member) => Assert.True(Run(member));
 
     [Theory]
@@ -76,6 +79,8 @@ public class CTX206TailMutationTests
     [InlineData("async Task M() { await Task.Yield(); [|Activity.Current = null|]; }")]
     [InlineData("async Task M(Activity a) { await Task.Yield(); [|Activity.Current = a.Parent|]; }")]
     [InlineData("async Task M() { var saved = Baggage.Current; Baggage.SetBaggage(\"k\", \"v\"); await Task.Yield(); [|Baggage.Current = saved|]; }")]
+    [InlineData("async Task M() { var saved = OpenTelemetry.Context.RuntimeContext.GetValue(\"tenant\"); await Task.Yield(); [|OpenTelemetry.Context.RuntimeContext.SetValue(\"tenant\", saved)|]; }")]
+    [InlineData("async Task M() { [|OpenTelemetry.Context.RuntimeContext.SetValue(\"tenant\", 1)|]; await Task.Delay(1); }")]
     // Not a mutation at all.
     [InlineData("async Task M() { await Task.Yield(); [|Baggage.Current.SetBaggage(\"k\", \"v\")|]; }")]
     [InlineData("async Task M(Activity a) { await Task.Yield(); [|a.SetBaggage(\"k\", \"v\")|]; }")]
