@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Trace;
 
 namespace Shop;
@@ -11,6 +12,9 @@ namespace Shop;
 public static class Program
 {
     public static readonly ActivitySource Source = new("Shop");
+
+    // CTX405 (propagation family): initialised before Main sets the SDK up, so it keeps the no-op propagator.
+    internal static readonly TextMapPropagator StartupPropagator = Propagators.DefaultTextMapPropagator;
 
     public static async Task Main()
     {

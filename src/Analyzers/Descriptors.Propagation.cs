@@ -45,7 +45,7 @@ namespace ContextAnalyzers
             "'{0}' caches Propagators.DefaultTextMapPropagator, which is a no-op propagator until the OpenTelemetry SDK initialises; read it at call time",
             RuleCategories.Propagation,
             DiagnosticSeverity.Info,
-            "Propagators.DefaultTextMapPropagator is a no-op until the SDK's Sdk type initialises, then TraceContext + Baggage. A static field or static initializer that reads it may run first and keep the no-op forever: nothing is injected or extracted.");
+            "Propagators.DefaultTextMapPropagator is a no-op until the SDK's Sdk type initialises, then TraceContext + Baggage. A static initializer of the program's entry type, or a value stored in Main before the SDK is set up, runs first and keeps the no-op forever: nothing is injected or extracted.");
 
         public static readonly DiagnosticDescriptor CTX406DefaultParentIsNotRoot = Create(
             DiagnosticIds.DefaultParentIsNotRoot,
@@ -53,7 +53,7 @@ namespace ContextAnalyzers
             "A default parentContext makes Activity.Current the parent, not a new root; clear Activity.Current around the start to begin a new trace",
             RuleCategories.Propagation,
             DiagnosticSeverity.Warning,
-            "ActivitySource.StartActivity treats a default ActivityContext as 'no explicit parent' and parents the activity on Activity.Current. Passing 'default' explicitly reads as 'start a root' but is not: the activity joins the current trace.");
+            "ActivitySource.StartActivity treats a default ActivityContext as 'no explicit parent' and parents the activity on Activity.Current. Where the code chooses 'default' instead of a real parent or links (another branch of the same choice passes one), a root was meant, but the activity joins the current trace.");
 
         public static readonly DiagnosticDescriptor CTX407InjectingEmptyContext = Create(
             DiagnosticIds.InjectingEmptyContext,

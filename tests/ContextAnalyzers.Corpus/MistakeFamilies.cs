@@ -224,19 +224,24 @@ namespace ContextAnalyzers.Corpus
                 """);
             yield return ("CTX405", """
                     // seeded: CTX405
-                    private static readonly TextMapPropagator CachedPropagatorSeeded = Propagators.DefaultTextMapPropagator;
-
-                    public void StampSeeded(Message message)
+                    private static class $E$EntrySeeded
                     {
-                        var context = Activity.Current?.Context ?? default;
-                        CachedPropagatorSeeded.Inject(new PropagationContext(context, Baggage.Current), message.Headers, HeaderCarrier.Setter);
+                        private static readonly TextMapPropagator CachedPropagatorSeeded = Propagators.DefaultTextMapPropagator;
+
+                        public static void Main()
+                        {
+                            var context = Activity.Current?.Context ?? default;
+                            CachedPropagatorSeeded.Inject(new PropagationContext(context, Baggage.Current), new Message("audit", "{}").Headers, HeaderCarrier.Setter);
+                        }
                     }
                 """);
             yield return ("CTX406", """
                     // seeded: CTX406
-                    public void NightlySeeded()
+                    public void NightlySeeded(bool rerun, ActivityContext scheduled)
                     {
-                        using var activity = Telemetry.Source.StartActivity("$E$.Nightly", ActivityKind.Internal, parentContext: default);
+                        using var activity = rerun
+                            ? Telemetry.Source.StartActivity("$E$.Nightly", ActivityKind.Internal, parentContext: default)
+                            : Telemetry.Source.StartActivity("$E$.Nightly", ActivityKind.Internal, scheduled);
                         _log.Info("nightly run");
                     }
                 """);

@@ -10,12 +10,12 @@ namespace Shop.Messaging;
 public sealed record BrokerMessage(string Id, string Body, List<(string Key, byte[] Value)> Headers);
 
 /// <summary>
-/// Consumes order messages. The propagation-wiring mistakes (CTX401–CTX403, CTX405, CTX406) are marked; the last
+/// Consumes order messages. The propagation-wiring mistakes (CTX401–CTX403, CTX406; CTX405 is in Program) are marked; the last
 /// method shows the helper that does the whole job.
 /// </summary>
 public sealed class OrderConsumer
 {
-    // CTX405: may freeze the no-op propagator if this type initialises before the SDK.
+    // Not CTX405: first read when a message arrives, after Program set the SDK up (see Program.StartupPropagator).
     private static readonly TextMapPropagator Propagator = Propagators.DefaultTextMapPropagator;
 
     private static IEnumerable<string>? GetHeader(BrokerMessage message, string name)
@@ -45,11 +45,22 @@ public sealed class OrderConsumer
         using var activity = Program.Source.StartActivity("orders reprocess", ActivityKind.Consumer, scope.Parent);
     }
 
-    /// <summary>CTX406: meant as one new trace per sweep, but joins whatever activity is current.</summary>
-    public void Sweep(IEnumerable<BrokerMessage> deadLetters)
+    /// <summary>
+    /// CTX406: a replay is meant as a new trace (the other branch continues the message's trace), but with a default
+    /// parent it joins whatever activity is current.
+    /// </summary>
+    public void Sweep(IEnumerable<BrokerMessage> deadLetters, bool replay, ActivityContext original)
     {
-        using var activity = Program.Source.StartActivity("orders sweep", ActivityKind.Internal, parentContext: default);
-        activity?.SetTag("messaging.batch.message_count", deadLetters.Count());
+        if (replay)
+        {
+            using var activity = Program.Source.StartActivity("orders sweep", ActivityKind.Internal, parentContext: default);
+            activity?.SetTag("messaging.batch.message_count", deadLetters.Count());
+        }
+        else
+        {
+            using var activity = Program.Source.StartActivity("orders sweep", ActivityKind.Internal, original);
+            activity?.SetTag("messaging.batch.message_count", deadLetters.Count());
+        }
     }
 
     /// <summary>Right: extract, attach baggage, start the consumer activity under the remote parent, restore on dispose.</summary>

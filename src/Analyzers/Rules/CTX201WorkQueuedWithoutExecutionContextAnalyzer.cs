@@ -100,7 +100,10 @@ namespace ContextAnalyzers.Rules
 
             foreach (var work in RegionWork(suppress, function))
             {
-                var reason = Reason(suppress, work.Operation, work.Callback, context.CancellationToken);
+                // A timer created under suppressed flow is the non-capturing timer (CTX205's remedy): its ticks must not
+                // inherit the creator's context, whoever supplied the callback, so a caller's delegate is no reason here.
+                var isTimer = work.Operation is IObjectCreationOperation || work.Starter == "System.Timers.Timer.Start";
+                var reason = Reason(suppress, work.Operation, work.Callback, context.CancellationToken, callerDelegateIsAReason: !isTimer);
                 if (reason is not null)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
@@ -212,7 +215,7 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary>Why handing <paramref name="callback"/> off without the context is a bug, or null when it is not.</summary>
-        private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, System.Threading.CancellationToken cancellationToken)
+        private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, System.Threading.CancellationToken cancellationToken, bool callerDelegateIsAReason = true)
         {
             if (IsSnapshotWrapped(callback))
             {
@@ -242,7 +245,7 @@ namespace ContextAnalyzers.Rules
                 return "the activity '" + live.Name + "' started in this method is live and its work is handed off without it";
             }
 
-            if (RunsCallerDelegate(call, target))
+            if (callerDelegateIsAReason && RunsCallerDelegate(call, target))
             {
                 return CallerDelegate;
             }

@@ -109,9 +109,12 @@ namespace ContextAnalyzers.Rules
                     continue;
                 }
 
-                if (@try.Block.Span.Contains(statement.Span) || IsNextStatement(statement, @try))
+                for (var anchor = statement; anchor is not null; anchor = GuardingIf(anchor))
                 {
-                    return true;
+                    if (@try.Block.Span.Contains(anchor.Span) || IsNextStatement(anchor, @try))
+                    {
+                        return true;
+                    }
                 }
             }
 
@@ -135,6 +138,35 @@ namespace ContextAnalyzers.Rules
                     yield return invocation;
                 }
             }
+        }
+
+        /// <summary>
+        /// The <c>if</c> statement whose branch ends with <paramref name="statement"/> (only flag assignments such as
+        /// <c>restore = true;</c> may follow it there): <c>if (!ExecutionContext.IsFlowSuppressed()) { SuppressFlow();
+        /// restore = true; }</c> followed by <c>try { .. } finally { if (restore) RestoreFlow(); }</c> undoes the
+        /// suppression on every path, like a <c>try</c> that starts right after the call.
+        /// </summary>
+        private static StatementSyntax? GuardingIf(StatementSyntax statement)
+        {
+            if (statement.Parent is IfStatementSyntax direct && direct.Statement == statement)
+            {
+                return direct;
+            }
+
+            if (statement.Parent is not BlockSyntax { Parent: IfStatementSyntax guard } block || guard.Statement != block)
+            {
+                return null;
+            }
+
+            for (var i = block.Statements.IndexOf(statement) + 1; i < block.Statements.Count; i++)
+            {
+                if (block.Statements[i] is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax, Right: LiteralExpressionSyntax } })
+                {
+                    return null;
+                }
+            }
+
+            return guard;
         }
 
         private static bool IsNextStatement(StatementSyntax statement, StatementSyntax next)

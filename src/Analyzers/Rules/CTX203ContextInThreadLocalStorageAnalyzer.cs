@@ -68,6 +68,14 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
+            // A collection of collections of activities (a pool of lists, lists grouped by key) is per-thread scratch
+            // for batch work, such as an exporter grouping finished activities: it never holds "the current" context.
+            var stored = kind == ThreadStaticKind ? field.Type : ((INamedTypeSymbol)field.Type).TypeArguments[0];
+            if (CollectionDepth(stored, types, 0) >= 2)
+            {
+                return;
+            }
+
             var storage = kind == ThreadStaticKind ? "a [ThreadStatic] field" : "a ThreadLocal<T>";
             var message = $"'{field.Name}' keeps {held.Name} in {storage}: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>";
             context.ReportDiagnostic(Diagnostic.Create(
@@ -120,6 +128,59 @@ namespace ContextAnalyzers.Rules
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// How many collections (arrays and enumerable generic types; not <c>Nullable</c>, tuples or key-value pairs)
+        /// the nearest context type in <paramref name="type"/> sits in; -1 when it holds none.
+        /// </summary>
+        internal static int CollectionDepth(ITypeSymbol type, KnownTypes types, int depth)
+        {
+            if (depth > 4)
+            {
+                return -1;
+            }
+
+            if (IsContextType(type, types))
+            {
+                return 0;
+            }
+
+            if (type is IArrayTypeSymbol array)
+            {
+                var inner = CollectionDepth(array.ElementType, types, depth + 1);
+                return inner < 0 ? -1 : inner + 1;
+            }
+
+            if (type is not INamedTypeSymbol { IsGenericType: true } named)
+            {
+                return -1;
+            }
+
+            var nearest = -1;
+            foreach (var argument in named.TypeArguments)
+            {
+                var inner = CollectionDepth(argument, types, depth + 1);
+                if (inner >= 0 && (nearest < 0 || inner < nearest))
+                {
+                    nearest = inner;
+                }
+            }
+
+            if (nearest < 0)
+            {
+                return -1;
+            }
+
+            foreach (var implemented in named.AllInterfaces)
+            {
+                if (implemented.SpecialType == SpecialType.System_Collections_IEnumerable)
+                {
+                    return nearest + 1;
+                }
+            }
+
+            return nearest;
         }
 
         private static bool IsContextType(ITypeSymbol type, KnownTypes types)

@@ -82,7 +82,7 @@ namespace ContextAnalyzers
             var declaration = statement switch
             {
                 LocalDeclarationStatementSyntax local when !local.UsingKeyword.IsKind(SyntaxKind.None) && local.Parent is BlockSyntax => local.Declaration,
-                UsingStatementSyntax { Declaration: { } d, Statement: BlockSyntax } => d,
+                UsingStatementSyntax { Declaration: { } d, Statement: BlockSyntax, Parent: BlockSyntax or SwitchSectionSyntax } => d, // a statement list: one statement becomes two
                 _ => null,
             };
             if (declaration is null

@@ -53,6 +53,8 @@ public class CTX201WorkQueuedWithoutExecutionContextTests
     [InlineData("void M() { using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(() => Log(Activity.Current)); } }")]
     [InlineData("void M() { using var activity = Source.StartActivity(\"handle\"); using ([|ExecutionContext.SuppressFlow|]()) { Task.Run(Work); } }")]
     [InlineData("void M(Action callback) { using ([|ExecutionContext.SuppressFlow|]()) { ThreadPool.QueueUserWorkItem(_ => callback()); } }")]
+    // A caller's delegate is no reason for a timer, but the same region's other work still is.
+    [InlineData("void M(Action callback) { using ([|ExecutionContext.SuppressFlow|]()) { timer = new Timer(_ => callback(), null, 1000, 1000); Task.Run(callback); } }")]
     [InlineData("""
         void M()
         {
@@ -130,6 +132,31 @@ public class CTX201WorkQueuedWithoutExecutionContextTests
             }
         }
         """)]
+    // A non-capturing timer factory: the caller's callback is a tick, which must not inherit the creator's context.
+    [InlineData("""
+        static Timer CreateTimer(TimerCallback callback, object? state, TimeSpan due, TimeSpan period)
+        {
+            var restoreFlow = false;
+            try
+            {
+                if (!ExecutionContext.IsFlowSuppressed())
+                {
+                    ExecutionContext.SuppressFlow();
+                    restoreFlow = true;
+                }
+
+                return new Timer(callback, state, due, period);
+            }
+            finally
+            {
+                if (restoreFlow)
+                {
+                    ExecutionContext.RestoreFlow();
+                }
+            }
+        }
+        """)]
+    [InlineData("void M(Action onTick) { using (ExecutionContext.SuppressFlow()) { timer = new Timer(_ => onTick(), null, 1000, 1000); } }")]
     // A background loop started under SuppressFlow that creates its own roots.
     [InlineData("""
         Task? loop;

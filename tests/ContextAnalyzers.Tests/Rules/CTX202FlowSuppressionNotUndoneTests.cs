@@ -31,6 +31,10 @@ public class CTX202FlowSuppressionNotUndoneTests
     [InlineData("void M() { AsyncFlowControl control; control = [|ExecutionContext.SuppressFlow()|]; Task.Run(Work); }")]
     [InlineData("void M() { var control = [|ExecutionContext.SuppressFlow()|]; Work(); try { Task.Run(Work); } finally { control.Undo(); } }")]
     [InlineData("void M() { try { Work(); } finally { ExecutionContext.RestoreFlow(); } [|ExecutionContext.SuppressFlow()|]; }")]
+    // Guarded, but something that may throw runs between the suppression and the try, or no try follows.
+    [InlineData("void M() { var restore = !ExecutionContext.IsFlowSuppressed(); if (restore) { [|ExecutionContext.SuppressFlow()|]; Work(); } try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
+    [InlineData("void M() { var restore = false; if (!ExecutionContext.IsFlowSuppressed()) { [|ExecutionContext.SuppressFlow()|]; restore = true; } Work(); try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
+    [InlineData("void M() { if (!ExecutionContext.IsFlowSuppressed()) { [|ExecutionContext.SuppressFlow()|]; } Task.Run(Work); }")]
     public async Task Flags_suppression_not_undone_in_a_finally(string member)
     {
         await Verify.VerifyAnalyzerAsync(Code(member));
@@ -70,6 +74,12 @@ public class CTX202FlowSuppressionNotUndoneTests
             }
         }
         """)]
+    // The non-capturing pattern: suppress only when flow is not already suppressed, restore in the finally that follows.
+    [InlineData("void M() { var restore = !ExecutionContext.IsFlowSuppressed(); if (restore) { ExecutionContext.SuppressFlow(); } try { Task.Run(Work); } finally { if (restore) { ExecutionContext.RestoreFlow(); } } }")]
+    [InlineData("void M() { var restore = false; if (!ExecutionContext.IsFlowSuppressed()) { ExecutionContext.SuppressFlow(); restore = true; } try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
+    [InlineData("void M() { bool restore = !ExecutionContext.IsFlowSuppressed(); if (restore) ExecutionContext.SuppressFlow(); try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
+    [InlineData("void M() { if (!ExecutionContext.IsFlowSuppressed()) { using (ExecutionContext.SuppressFlow()) { Task.Run(Work); } } else { Task.Run(Work); } }")]
+    [InlineData("void M() { using AsyncFlowControl? control = ExecutionContext.IsFlowSuppressed() ? null : ExecutionContext.SuppressFlow(); Task.Run(Work); }")]
     public async Task Silent(string member)
     {
         await Verify.VerifyAnalyzerAsync(Code(member));

@@ -30,6 +30,9 @@ public class CTX203ContextInThreadLocalStorageTests
     [InlineData("[ThreadStatic] static Baggage [|baggage|];")]
     [InlineData("[ThreadStatic] static Stack<Activity>? [|stack|];")]
     [InlineData("[ThreadStatic] static PropagationContext[]? [|contexts|];")]
+    [InlineData("[ThreadStatic] static Dictionary<string, Activity>? [|byOperation|];")]
+    [InlineData("static readonly ThreadLocal<List<Baggage>> [|saved|] = new(() => new());")]
+    [InlineData("[ThreadStatic] static KeyValuePair<string, List<Activity>>? [|group|];")]
     [InlineData("static readonly ThreadLocal<Activity?> [|current|] = new();")]
     [InlineData("static readonly ThreadLocal<TelemetrySpan?> [|span|] = new();")]
     [InlineData("readonly ThreadLocal<SpanContext> [|context|] = new(() => default);")]
@@ -47,6 +50,10 @@ public class CTX203ContextInThreadLocalStorageTests
     [InlineData("[ThreadStatic] static StringBuilderCache? cache; class StringBuilderCache { }")]
     [InlineData("static readonly ThreadLocal<Random> random = new(() => new Random());")]
     [InlineData("static Activity? notThreadStatic;")]
+    // Per-thread scratch for batch work: a pool of activity lists, lists grouped by source.
+    [InlineData("[ThreadStatic] static Stack<List<Activity>>? listPool;")]
+    [InlineData("[ThreadStatic] static Dictionary<string, List<Activity>>? bySource;")]
+    [InlineData("static readonly ThreadLocal<Queue<Activity[]>> batches = new(() => new());")]
     [InlineData("static void M() { RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>); Baggage.SetBaggage(\"k\", \"v\"); }")]
     public async Task Silent(string member)
     {
