@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 
 namespace ContextAnalyzers
 {
-    /// <summary>CTX3xx — sensitive-looking and oversized baggage (issue 5), and CTX399 for invalid options.</summary>
+    /// <summary>CTX3xx — sensitive-looking, oversized and mistyped baggage, and CTX399 for invalid options.</summary>
     internal static partial class Descriptors
     {
         public static readonly DiagnosticDescriptor SensitiveBaggageKey = Create(
@@ -29,12 +29,30 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "The .NET OpenTelemetry BaggagePropagator silently skips keys that are not W3C tokens and stops at 180 entries or 8192 bytes (percent-encoding included); nothing is logged. Certain drops (a constant key that is not a token, a constant value over the limit) are reported as warnings; likely drops (baggage set in a loop over headers, claims or query values, values built by serialisation) are reported with Info severity. Use the runtime BaggagePolicy to enforce the limits and count what is dropped.");
 
+        public static readonly DiagnosticDescriptor BaggageKeyReadNotWritten = Create(
+            DiagnosticIds.BaggageKeyReadNotWritten,
+            "Baggage key read looks like a typo of a written key",
+            "Baggage key '{0}' is read here but nothing in this project writes it, and '{1}' is written: {2}",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            "Baggage keys are compared ordinally: a read of 'tenant-id' never sees a value written as 'tenant.id' or 'TenantId', and it returns null without an error, so the value silently stops propagating. A constant key that is read but never written in the compilation, and that differs from a written key (or a key of the team's baggage key schema) only by case, separators or one character, is reported with the written key. Keys listed in the schema are never reported as unwritten.",
+            isEnabledByDefault: true,
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor BaggageKeyNotInSchema = Create(
+            DiagnosticIds.BaggageKeyNotInSchema,
+            "Baggage key is not in the team's key schema",
+            "Baggage key '{0}' is not in the baggage key schema {1}",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            "The project declares the baggage keys it may write in a key schema (an AdditionalFiles item named baggage-keys.txt, or the file named by ctx_analyzers.baggage_key_schema): one key or key prefix per line. A constant key written that is neither listed nor under a listed prefix is reported; when a listed key is close (case, separators, one character), the fix renames the key to it. This is not ctx_analyzers.allowed_baggage_keys, which only exempts keys from the sensitive-key check (CTX301).");
+
         public static readonly DiagnosticDescriptor InvalidAnalyzerOption = Create(
             DiagnosticIds.InvalidAnalyzerOption,
             "Invalid ContextAnalyzers option",
             "Option '{0}' has an invalid value: {1}",
             RuleCategories.Configuration,
             DiagnosticSeverity.Warning,
-            "A ContextAnalyzers option in .editorconfig has a value that cannot be used. The invalid part is ignored and the rest of the option, with the documented defaults, still applies. Reported once per file, at the first baggage write of a file that the option applies to.");
+            "A ContextAnalyzers option in .editorconfig (or a line of the baggage key schema file) has a value that cannot be used. The invalid part is ignored and the rest of the option, with the documented defaults, still applies. Reported once per file, at the first baggage write (or, for the key schema, the first baggage key read or write) of a file that the option applies to.");
     }
 }

@@ -66,5 +66,13 @@ namespace ContextAnalyzers
             "Every static Baggage.SetBaggage/RemoveBaggage/ClearBaggage writes Baggage.Current. With an explicit baggage argument, " +
             "Current becomes the argument's result: the entries that were current are lost, although the call reads like a pure " +
             "operation on the argument. Call the instance method on the baggage instead, or assign Baggage.Current on purpose.");
+
+        public static readonly DiagnosticDescriptor CTX106LoggingScopeNotDisposed = Create(
+            DiagnosticIds.LoggingScopeNotDisposed,
+            "Logging scope is not disposed on every path",
+            "The logging scope begun here is not disposed on every path: {0}",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            "ILogger.BeginScope pushes a scope on an AsyncLocal stack (Microsoft.Extensions.Logging's scope provider): until it is disposed, every log entry of the flow carries its state, and a synchronous caller inherits it. A scope that is discarded, or not disposed on a path (an early return, an exception), leaks into log entries that have nothing to do with it. Use a using declaration or statement, or dispose it in a finally.");
     }
 }

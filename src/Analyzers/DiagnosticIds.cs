@@ -12,6 +12,7 @@ namespace ContextAnalyzers
         public const string SpanEndedByNonOwner = "CTX103";
         public const string BaggageResultDiscarded = "CTX104";
         public const string StaticBaggageCallReplacesCurrent = "CTX105";
+        public const string LoggingScopeNotDisposed = "CTX106";
 
         // CTX2xx — context lost across hops
         public const string WorkQueuedWithoutExecutionContext = "CTX201";
@@ -26,6 +27,8 @@ namespace ContextAnalyzers
         public const string SensitiveBaggageKey = "CTX301";
         public const string SensitiveBaggageValue = "CTX302";
         public const string BaggageDroppedByPropagator = "CTX303";
+        public const string BaggageKeyReadNotWritten = "CTX304";
+        public const string BaggageKeyNotInSchema = "CTX305";
         public const string InvalidAnalyzerOption = "CTX399";
 
         // CTX4xx — propagation wiring

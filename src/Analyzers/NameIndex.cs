@@ -48,6 +48,9 @@ namespace ContextAnalyzers
         TryAdd = 1UL << 31,
         Enqueue = 1UL << 32,
         ContextSlotType = 1UL << 33,
+        GetBaggage = 1UL << 34,
+        GetBaggageItem = 1UL << 35,
+        BeginScope = 1UL << 36,
 
         /// <summary>The names an activity or span is ended with.</summary>
         EndNames = Stop | Dispose | End,
@@ -290,7 +293,8 @@ namespace ContextAnalyzers
                 case 9:
                     return Is(text, start, "StartSpan") ? Names.StartSpan : Names.None;
                 case 10:
-                    return Is(text, start, "SetBaggage") ? Names.SetBaggage : Is(text, start, "AddBaggage") ? Names.AddBaggage : Is(text, start, "WriteAsync") ? Names.WriteAsync : Names.None;
+                    return Is(text, start, "SetBaggage") ? Names.SetBaggage : Is(text, start, "AddBaggage") ? Names.AddBaggage : Is(text, start, "WriteAsync") ? Names.WriteAsync
+                        : Is(text, start, "GetBaggage") ? Names.GetBaggage : Is(text, start, "BeginScope") ? Names.BeginScope : Names.None;
                 case 11:
                     return Is(text, start, "CurrentSpan") ? Names.CurrentSpan : Is(text, start, "UnsafeStart") ? Names.UnsafeStart : Names.None;
                 case 12:
@@ -298,7 +302,7 @@ namespace ContextAnalyzers
                 case 13:
                     return Is(text, start, "StartActivity") ? Names.StartActivity : Is(text, start, "StartRootSpan") ? Names.StartRootSpan : Is(text, start, "RemoveBaggage") ? Names.RemoveBaggage : Names.None;
                 case 14:
-                    return Is(text, start, "CreateActivity") ? Names.CreateActivity : Is(text, start, "UnsafeRegister") ? Names.UnsafeRegister : Names.None;
+                    return Is(text, start, "CreateActivity") ? Names.CreateActivity : Is(text, start, "UnsafeRegister") ? Names.UnsafeRegister : Is(text, start, "GetBaggageItem") ? Names.GetBaggageItem : Names.None;
                 case 15:
                     return Is(text, start, "StartActiveSpan") ? Names.StartActiveSpan : Is(text, start, "ContextSlotType") ? Names.ContextSlotType : Names.None;
                 case 22:

@@ -30,6 +30,13 @@ public class SampleTests
             """);
 
         var test = new AnalyzerTest(Catalog.Analyzers) { OutputKind = OutputKind.ConsoleApplication };
+
+        // The sample's baggage key schema (an AdditionalFiles item of its project, as in a team's service).
+        foreach (var file in Directory.GetFiles(dir, "*.txt"))
+        {
+            test.AdditionalFiles.Add((Path.GetFileName(file), File.ReadAllText(file)));
+        }
+
         var project = test.CreateProject(sources);
         var diagnostics = await test.GetAllDiagnosticsAsync(project, CancellationToken.None);
         var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();

@@ -52,6 +52,9 @@ public sealed class AnalyzerTest
     /// <summary>A top-level .globalconfig (global analyzer config).</summary>
     public string? GlobalConfig { get; set; }
 
+    /// <summary>AdditionalFiles items of the project: (file name, content), placed in the project folder.</summary>
+    public List<(string Name, string Content)> AdditionalFiles { get; } = new();
+
     public ReferenceSet References { get; set; } = ReferenceSet.All;
 
     public OutputKind OutputKind { get; set; } = OutputKind.DynamicallyLinkedLibrary;
@@ -221,6 +224,11 @@ public sealed class AnalyzerTest
             }
 
             solution = solution.AddAnalyzerConfigDocument(DocumentId.CreateNewId(projectId), ".editorconfig", SourceText.From(content), filePath: ProjectDir + ".editorconfig");
+        }
+
+        foreach (var (name, content) in AdditionalFiles)
+        {
+            solution = solution.AddAdditionalDocument(DocumentId.CreateNewId(projectId), name, SourceText.From(content), filePath: ProjectDir + name);
         }
 
         if (GlobalConfig is not null)
