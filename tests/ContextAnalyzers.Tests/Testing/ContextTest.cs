@@ -21,7 +21,7 @@ public interface IContextTest
 
     CodeFixProvider? CodeFix { get; }
 
-    /// <summary>Analyzer exception hook for <see cref="AnalyzerRunner"/>; the framework's own run fails on AD0001.</summary>
+    /// <summary>A project of plain sources with the test's references and options, for tests that inspect compilations themselves.</summary>
     Task<Project> CreateProjectAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default);
 
     Project CreateProject(IReadOnlyList<string> sources);
@@ -52,6 +52,18 @@ public sealed class ContextTestSettings
 
     public ReferenceProfile EffectiveProfile => Profile ?? TestReferences.Current;
 
+    /// <summary>
+    /// The framework lists every rule of the analyzers in the compilation's specific options, enabled-by-default ones
+    /// as <see cref="ReportDiagnostic.Default"/>; such an entry outranks <c>dotnet_diagnostic.ID.severity</c> in an
+    /// .editorconfig, which users set. Only the entries that change something (rules off by default, AD0001) stay.
+    /// </summary>
+    public static Project KeepEditorConfigSeverities(Project project)
+    {
+        var options = project.CompilationOptions!;
+        var specific = options.SpecificDiagnosticOptions.Where(kv => kv.Value != ReportDiagnostic.Default).ToImmutableDictionary();
+        return project.WithCompilationOptions(options.WithSpecificDiagnosticOptions(specific));
+    }
+
     public CompilationOptions CompilationOptions()
         => new CSharpCompilationOptions(OutputKind, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable);
 
@@ -81,6 +93,7 @@ public sealed class ContextTestSettings
     {
         var profile = EffectiveProfile;
         setReferenceAssemblies(TestReferences.Assemblies(References, profile));
+        state.OutputKind = OutputKind;
         if (References.HasFlag(ReferenceSet.Runtime))
         {
             state.AdditionalReferences.Add(TestReferences.Runtime(profile.Framework));
@@ -290,12 +303,17 @@ public class ContextAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Defa
 
     protected override ParseOptions CreateParseOptions() => Settings.ParseOptions();
 
+    protected override Project ApplyCompilationOptions(Project project) => ContextTestSettings.KeepEditorConfigSeverities(base.ApplyCompilationOptions(project));
+
     protected override async Task RunImplAsync(CancellationToken cancellationToken)
     {
         if (!applied)
         {
             applied = true;
             Settings.Apply(TestState, SolutionTransforms, r => ReferenceAssemblies = r);
+            MarkupOptions |= MarkupOptions.TreatPositionIndicatorsAsCode;
+            var analyzers = GetDiagnosticAnalyzers().ToArray();
+            MarkupExpectations.Convert(TestState, GetDefaultDiagnostic(analyzers), analyzers.SelectMany(a => a.SupportedDiagnostics).ToImmutableArray());
         }
 
         await base.RunImplAsync(cancellationToken);
@@ -355,6 +373,8 @@ public class ContextCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyz
 
     protected override ParseOptions CreateParseOptions() => Settings.ParseOptions();
 
+    protected override Project ApplyCompilationOptions(Project project) => ContextTestSettings.KeepEditorConfigSeverities(base.ApplyCompilationOptions(project));
+
     protected override ImmutableArray<CodeAction> FilterCodeActions(ImmutableArray<CodeAction> actions)
         => ContextTestChecks.CheckActions(base.FilterCodeActions(actions), CodeActionEquivalenceKey, CodeActionIndex);
 
@@ -364,6 +384,21 @@ public class ContextCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyz
         {
             applied = true;
             Settings.Apply(TestState, SolutionTransforms, r => ReferenceAssemblies = r);
+            MarkupOptions |= MarkupOptions.TreatPositionIndicatorsAsCode;
+            var analyzers = GetDiagnosticAnalyzers().ToArray();
+            var supported = analyzers.SelectMany(a => a.SupportedDiagnostics).ToImmutableArray();
+            var defaultDiagnostic = GetDefaultDiagnostic(analyzers);
+            MarkupExpectations.Convert(TestState, defaultDiagnostic, supported);
+            MarkupExpectations.Convert(FixedState, defaultDiagnostic, supported);
+            MarkupExpectations.Convert(BatchFixedState, defaultDiagnostic, supported);
+
+            // A compilation-end diagnostic (CTX404: the whole compilation decides) is non-local; the IDE offers its
+            // fixes from the error list, so the framework's "no fix for a non-local diagnostic" check does not apply.
+            if (supported.Any(d => d.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd)))
+            {
+                CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
+            }
+
             if (NoFixOfferedKey is not null)
             {
                 PrepareNoFixOffered(NoFixOfferedKey);

@@ -69,7 +69,7 @@ public static class AllAnalyzersVerifier
     public static ImmutableArray<DiagnosticAnalyzer> All => Catalog.Analyzers;
 
     public static DiagnosticResult Diagnostic(string id)
-        => Catalog.Descriptors.FirstOrDefault(d => d.Id == id) is { } descriptor ? new DiagnosticResult(descriptor) : new DiagnosticResult(id, DiagnosticSeverity.Warning);
+        => (Catalog.Descriptors.FirstOrDefault(d => d.Id == id) is { } descriptor ? new DiagnosticResult(descriptor) : new DiagnosticResult(id, DiagnosticSeverity.Warning)).WithMessage(null);
 
     public static AnalyzerTest Create() => new(All);
 
@@ -84,11 +84,14 @@ public static class AllAnalyzersVerifier
 
 internal static class Verifiers
 {
-    /// <summary>The framework's result for the analyzer's descriptor (its default severity), or a warning for another ID.</summary>
+    /// <summary>
+    /// The framework's result for the analyzer's descriptor (its default severity, checked), or a warning for another
+    /// ID. The message is checked through <c>WithArguments</c> or <c>WithMessage</c>, not by default.
+    /// </summary>
     public static DiagnosticResult Diagnostic(DiagnosticAnalyzer analyzer, string id)
-        => analyzer.SupportedDiagnostics.FirstOrDefault(d => d.Id == id) is { } descriptor
+        => (analyzer.SupportedDiagnostics.FirstOrDefault(d => d.Id == id) is { } descriptor
             ? new DiagnosticResult(descriptor)
-            : new DiagnosticResult(id, DiagnosticSeverity.Warning);
+            : new DiagnosticResult(id, DiagnosticSeverity.Warning)).WithMessage(null);
 }
 
 /// <summary>The package's analyzers and fixers, found by reflection so a new rule is covered without registration.</summary>
