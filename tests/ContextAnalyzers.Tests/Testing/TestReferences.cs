@@ -41,6 +41,9 @@ public enum TargetFramework
 
     /// <summary><c>ReferenceAssemblies.NetFramework.Net472</c>: OpenTelemetry users on .NET Framework.</summary>
     Net472,
+
+    /// <summary>.NET 10 (Microsoft.NETCore.App.Ref 10.0.10): where the newest OpenTelemetry needs a newer framework than net8.0.</summary>
+    Net100,
 }
 
 /// <summary>A target framework and the OpenTelemetry package version the snippets compile against.</summary>
@@ -91,7 +94,12 @@ public static class TestReferences
         var packages = set & (ReferenceSet.OpenTelemetryApi | ReferenceSet.OpenTelemetrySdk);
         return AssembliesCache.GetOrAdd((profile.Framework, packages, profile.OpenTelemetryVersion), key =>
         {
-            var assemblies = key.Item1 == TargetFramework.Net472 ? ReferenceAssemblies.NetFramework.Net472.Default : ReferenceAssemblies.Net.Net80;
+            var assemblies = key.Item1 switch
+            {
+                TargetFramework.Net472 => ReferenceAssemblies.NetFramework.Net472.Default,
+                TargetFramework.Net100 => new ReferenceAssemblies("net10.0", new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.10"), Path.Combine("ref", "net10.0")),
+                _ => ReferenceAssemblies.Net.Net80,
+            };
             var config = Path.Combine(RepoPaths.Root, "nuget.config");
             if (File.Exists(config))
             {
