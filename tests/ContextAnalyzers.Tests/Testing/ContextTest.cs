@@ -224,7 +224,7 @@ public static class ContextTestChecks
         return actions;
     }
 
-    private static readonly Regex KeyPattern = new(@"^CTX\d{3}\.\w+$", RegexOptions.CultureInvariant);
+    private static readonly Regex KeyPattern = new(@"^[A-Z]{2,}\d{3}\.\w+$", RegexOptions.CultureInvariant);
 }
 
 /// <summary>Runs analyzers on Roslyn's <see cref="CompilationWithAnalyzers"/>; any analyzer exception fails with its stack trace.</summary>
