@@ -94,7 +94,9 @@ public class ReferenceMatrixTests
         }
 
         var lowest = await TestReferences.ResolveAsync(ReferenceSet.OpenTelemetryApi | ReferenceSet.DiagnosticSource, Profile("lowest"));
-        Assert.Contains(lowest, r => r.Display!.Replace('\\', '/').Contains("OpenTelemetry.Api." + TestReferences.OpenTelemetryLowestVersion + "/", StringComparison.OrdinalIgnoreCase));
+        Assert.True(
+            lowest.Any(r => r.Display!.Contains("opentelemetry.api", StringComparison.OrdinalIgnoreCase) && r.Display.Contains(TestReferences.OpenTelemetryLowestVersion, StringComparison.Ordinal)),
+            "OpenTelemetry.Api " + TestReferences.OpenTelemetryLowestVersion + " is not among:\n" + string.Join("\n", lowest.Select(r => r.Display)));
     }
 
     private static ReferenceProfile Profile(string name) => name switch
