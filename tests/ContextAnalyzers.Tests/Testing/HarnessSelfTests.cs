@@ -201,7 +201,7 @@ public class HarnessSelfTests
     public async Task FrameworkOnly_drops_DiagnosticSource()
     {
         var test = AnalyzerVerifier<ThrowingAnalyzerOff>.Create();
-        test.TestCode = "class C { object? M() => System.Diagnostics.{|CS0234:Activity|}.Current; }";
+        test.TestCode = "class C { object? M() => {|CS0234:System.Diagnostics.Activity|}.Current; }";
         test.References = ReferenceSet.FrameworkOnly;
         await test.RunAsync();
     }
