@@ -16,7 +16,7 @@ namespace ContextAnalyzers.Tests.Rules;
 /// </summary>
 internal static class CTX20xFixAllOnePass
 {
-    public static async Task<string> ApplyAsync(AnalyzerTest test, string source, string equivalenceKey)
+    public static async Task<string> ApplyAsync(IContextTest test, string source, string equivalenceKey)
     {
         var fixer = test.CodeFix ?? throw new InvalidOperationException("The test has no code fix provider.");
         var project = test.CreateProject(new[] { source });

@@ -93,9 +93,9 @@ public class CTX304BaggageKeyContractTests
                 string? Read() => Baggage.GetBaggage("corelation.id");
             }
             """;
-        var project = test.CreateProject(test.Sources);
+        var project = await test.CreateProjectAsync(test.Sources.Select(s => s.content.ToString()).ToList());
         var compilation = (await project.GetCompilationAsync())!;
-        var diagnostics = await AnalyzerTest.RunAnalyzersAsync(project, compilation, test.Analyzers, CancellationToken.None);
+        var diagnostics = await AnalyzerRunner.RunAsync(project, compilation, ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new CTX304BaggageKeyContractAnalyzer()), CancellationToken.None);
         var diagnostic = Assert.Single(diagnostics);
         Assert.Equal("CTX304", diagnostic.Id);
         Assert.Equal("Baggage key 'corelation.id' is read here but nothing in this project writes it, and 'correlation.id' is written: " + OneCharacter, diagnostic.GetMessage());
@@ -392,7 +392,7 @@ public class CTX304BaggageKeyContractTests
             "line 3 of 'baggage-keys.txt', 'svc.*.name', is not a W3C token (or a token followed by '*')",
         })
         {
-            test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithSpan("/0/Test0.cs", at).WithArguments(CTX304BaggageKeyContractAnalyzer.SchemaOption, error));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithSpan("/0/Test0.cs", LinePosition(source, at.Start).Line, LinePosition(source, at.Start).Character, LinePosition(source, at.End).Line, LinePosition(source, at.End).Character).WithArguments(CTX304BaggageKeyContractAnalyzer.SchemaOption, error));
         }
 
         await test.RunAsync();
@@ -483,5 +483,12 @@ public class CTX304BaggageKeyContractTests
             var start = location.GetLineSpan().StartLinePosition;
             return new TextSpanLine(start.Line, start.Character);
         }
+    }
+
+    /// <summary>The 1-based line and column of an offset, as the framework's WithSpan takes them.</summary>
+    private static (int Line, int Character) LinePosition(string text, int offset)
+    {
+        var position = Microsoft.CodeAnalysis.Text.SourceText.From(text).Lines.GetLinePosition(offset);
+        return (position.Line + 1, position.Character + 1);
     }
 }

@@ -8,15 +8,15 @@ namespace ContextAnalyzers.Tests.Verification;
 /// <summary>
 /// <c>using Verify = CodeFixVerifier&lt;CTX101AmbientContextNotRestoredAnalyzer, CTX101AmbientContextNotRestoredCodeFix&gt;;</c>
 /// then <c>Verify.VerifyAnalyzerAsync(markup)</c>, <c>Verify.VerifyCodeFixAsync(markup, fixedCode, key)</c>,
-/// or a full <c>Verify.Create()</c> test with options.
+/// or a full <c>Verify.Create()</c> test (a <see cref="ContextCodeFixTest{TAnalyzer, TCodeFix}"/>) with options.
 /// </summary>
 public static class CodeFixVerifier<TAnalyzer, TCodeFix>
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public static DiagnosticResult Diagnostic(string id) => new(id);
+    public static DiagnosticResult Diagnostic(string id) => Verifiers.Diagnostic(new TAnalyzer(), id);
 
-    public static AnalyzerTest Create() => new(ImmutableArray.Create<DiagnosticAnalyzer>(new TAnalyzer()), new TCodeFix());
+    public static ContextCodeFixTest<TAnalyzer, TCodeFix> Create() => new();
 
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
     {
@@ -46,13 +46,13 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
     }
 }
 
-/// <summary>For analyzers without a fixer.</summary>
+/// <summary>For analyzers without a fixer: a <see cref="ContextAnalyzerTest{TAnalyzer}"/>.</summary>
 public static class AnalyzerVerifier<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
-    public static DiagnosticResult Diagnostic(string id) => new(id);
+    public static DiagnosticResult Diagnostic(string id) => Verifiers.Diagnostic(new TAnalyzer(), id);
 
-    public static AnalyzerTest Create() => new(ImmutableArray.Create<DiagnosticAnalyzer>(new TAnalyzer()));
+    public static ContextAnalyzerTest<TAnalyzer> Create() => new();
 
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
     {
@@ -68,6 +68,9 @@ public static class AllAnalyzersVerifier
 {
     public static ImmutableArray<DiagnosticAnalyzer> All => Catalog.Analyzers;
 
+    public static DiagnosticResult Diagnostic(string id)
+        => (Catalog.Descriptors.FirstOrDefault(d => d.Id == id) is { } descriptor ? new DiagnosticResult(descriptor) : new DiagnosticResult(id, DiagnosticSeverity.Warning)).WithMessage(null);
+
     public static AnalyzerTest Create() => new(All);
 
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
@@ -77,6 +80,18 @@ public static class AllAnalyzersVerifier
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
+}
+
+internal static class Verifiers
+{
+    /// <summary>
+    /// The framework's result for the analyzer's descriptor (its default severity, checked), or a warning for another
+    /// ID. The message is checked through <c>WithArguments</c> or <c>WithMessage</c>, not by default.
+    /// </summary>
+    public static DiagnosticResult Diagnostic(DiagnosticAnalyzer analyzer, string id)
+        => (analyzer.SupportedDiagnostics.FirstOrDefault(d => d.Id == id) is { } descriptor
+            ? new DiagnosticResult(descriptor)
+            : new DiagnosticResult(id, DiagnosticSeverity.Warning)).WithMessage(null);
 }
 
 /// <summary>The package's analyzers and fixers, found by reflection so a new rule is covered without registration.</summary>
@@ -104,16 +119,17 @@ public static class Catalog
 }
 
 /// <summary>
-/// For half-typed code: runs analyzers on source that need not compile and fails only on an analyzer exception.
-/// Returns the analyzer diagnostics so a test can also check that nothing nonsensical is reported.
+/// For half-typed code: runs analyzers on source that need not compile (Roslyn's CompilationWithAnalyzers, no
+/// expectations) and fails only on an analyzer exception. Returns the analyzer diagnostics so a test can also check
+/// that nothing nonsensical is reported.
 /// </summary>
 public static class CrashVerifier
 {
     public static async Task<ImmutableArray<Diagnostic>> AssertNoCrashAsync(string source, ReferenceSet references = ReferenceSet.All, ImmutableArray<DiagnosticAnalyzer> analyzers = default)
     {
         var test = new AnalyzerTest(analyzers.IsDefault ? Catalog.Analyzers : analyzers) { References = references };
-        var project = test.CreateProject(new[] { source });
+        var project = await test.CreateProjectAsync(new[] { source });
         var compilation = (await project.GetCompilationAsync())!;
-        return await AnalyzerTest.RunAnalyzersAsync(project, compilation, test.Analyzers, CancellationToken.None);
+        return await AnalyzerRunner.RunAsync(project, compilation, test.Analyzers, CancellationToken.None);
     }
 }
