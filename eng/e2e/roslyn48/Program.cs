@@ -124,7 +124,8 @@ internal static class Program
             {
                 if (caseFiles.TryGetValue(id, out var file))
                 {
-                    await CheckFixAsync(id, File.ReadAllText(file), analyzers, fixers.Where(f => f.FixableDiagnosticIds.Contains(id)).ToList(), references, show);
+                    var schemaFile = Path.ChangeExtension(file, ".baggage-keys.txt");
+                    await CheckFixAsync(id, File.ReadAllText(file), File.Exists(schemaFile) ? File.ReadAllText(schemaFile) : null, analyzers, fixers.Where(f => f.FixableDiagnosticIds.Contains(id)).ToList(), references, show);
                 }
             }
         }
@@ -144,7 +145,7 @@ internal static class Program
         }
     }
 
-    private static async Task CheckFixAsync(string id, string source, ImmutableArray<DiagnosticAnalyzer> analyzers, List<CodeFixProvider> fixers, ImmutableArray<MetadataReference> references, bool show)
+    private static async Task CheckFixAsync(string id, string source, string? schema, ImmutableArray<DiagnosticAnalyzer> analyzers, List<CodeFixProvider> fixers, ImmutableArray<MetadataReference> references, bool show)
     {
         var name = $"fix {id}";
         using var workspace = new AdhocWorkspace();
@@ -157,6 +158,11 @@ internal static class Program
                 parseOptions: new CSharpParseOptions(LanguageVersion.CSharp12),
                 metadataReferences: references))
             .AddDocument(documentId, id + ".cs", SourceText.From(source));
+        if (schema is not null)
+        {
+            // A rule that reads the project's baggage key schema gets it the way a project gives it: an AdditionalFiles item.
+            solution = solution.AddAdditionalDocument(DocumentId.CreateNewId(projectId), "baggage-keys.txt", SourceText.From(schema));
+        }
 
         var before = await AnalyzeAsync(solution.GetProject(projectId)!, analyzers);
         var targets = before.Diagnostics.Where(d => d.Id == id).OrderBy(d => d.Location.SourceSpan.Start).ToList();
@@ -208,7 +214,7 @@ internal static class Program
         var compilation = (await project.GetCompilationAsync())!;
         var exceptions = new List<string>();
         var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            project.AnalyzerOptions,
             onAnalyzerException: (e, analyzer, diagnostic) => { lock (exceptions) { exceptions.Add($"{analyzer.GetType().Name}: {e}"); } },
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: false);

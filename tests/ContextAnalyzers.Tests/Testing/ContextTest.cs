@@ -127,6 +127,13 @@ public sealed class ContextTestSettings
 /// </summary>
 public static class ContextTestChecks
 {
+    /// <summary>The one rule the analyzers report, by ID (several descriptors may share it, with different messages); null when there are several.</summary>
+    public static DiagnosticDescriptor? SingleRule(DiagnosticAnalyzer[] analyzers)
+    {
+        var descriptors = analyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
+        return descriptors.Count > 0 && descriptors.All(d => d.Id == descriptors[0].Id) ? descriptors[0] : null;
+    }
+
     /// <summary>
     /// The framework skips its <c>&lt;auto-generated&gt;</c> check for analyzers that configure generated-code
     /// analysis; ours all do (<c>None</c>), so this checks what that promises: with <c>// &lt;auto-generated/&gt;</c> on
@@ -158,7 +165,7 @@ public static class ContextTestChecks
     }
 
     /// <summary>A project of plain (markup-free) sources with the test's references and options, on Roslyn's own workspace.</summary>
-    public static async Task<Project> CreateProjectAsync(ContextTestSettings settings, Func<Project, Project> applyCompilationOptions, IReadOnlyList<string> sources, CancellationToken cancellationToken)
+    public static async Task<Project> CreateProjectAsync(ContextTestSettings settings, Func<Project, Project> applyCompilationOptions, IReadOnlyList<string> sources, CancellationToken cancellationToken, IEnumerable<(string FileName, SourceText Content)>? additionalFiles = null)
     {
         var references = await TestReferences.ResolveAsync(settings.References, settings.EffectiveProfile, cancellationToken);
         var workspace = new AdhocWorkspace();
@@ -176,6 +183,11 @@ public static class ContextTestChecks
         for (var i = 0; i < sources.Count; i++)
         {
             solution = solution.AddDocument(DocumentId.CreateNewId(projectId), "Test" + i + ".cs", SourceText.From(sources[i], Encoding.UTF8), filePath: "/0/Test" + i + ".cs");
+        }
+
+        foreach (var (fileName, content) in additionalFiles ?? Enumerable.Empty<(string, SourceText)>())
+        {
+            solution = solution.AddAdditionalDocument(DocumentId.CreateNewId(projectId), fileName, content, filePath: "/0/" + fileName);
         }
 
         if (settings.EditorConfigText() is { } editorConfig)
@@ -282,6 +294,10 @@ public class ContextAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Defa
     /// <summary>AdditionalFiles items of the project: <c>Add((fileName, content))</c>.</summary>
     public SourceFileCollection AdditionalFiles => TestState.AdditionalFiles;
 
+    /// <summary>The rule of '[|...|]' markup: the analyzers' only diagnostic ID (a rule may have more than one message).</summary>
+    protected override DiagnosticDescriptor? GetDefaultDiagnostic(DiagnosticAnalyzer[] analyzers) => ContextTestChecks.SingleRule(analyzers);
+
+
     public ReferenceSet References { get => Settings.References; set => Settings.References = value; }
 
     public ReferenceProfile? Profile { get => Settings.Profile; set => Settings.Profile = value; }
@@ -295,7 +311,7 @@ public class ContextAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Defa
     public LanguageVersion LanguageVersion { get => Settings.LanguageVersion; set => Settings.LanguageVersion = value; }
 
     public Task<Project> CreateProjectAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default)
-        => ContextTestChecks.CreateProjectAsync(Settings, ApplyCompilationOptions, sources, cancellationToken);
+        => ContextTestChecks.CreateProjectAsync(Settings, ApplyCompilationOptions, sources, cancellationToken, TestState.AdditionalFiles);
 
     public Project CreateProject(IReadOnlyList<string> sources) => Task.Run(() => CreateProjectAsync(sources)).GetAwaiter().GetResult();
 
@@ -346,6 +362,10 @@ public class ContextCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyz
     /// <summary>AdditionalFiles items of the project: <c>Add((fileName, content))</c>.</summary>
     public SourceFileCollection AdditionalFiles => TestState.AdditionalFiles;
 
+    /// <summary>The rule of '[|...|]' markup: the analyzers' only diagnostic ID (a rule may have more than one message).</summary>
+    protected override DiagnosticDescriptor? GetDefaultDiagnostic(DiagnosticAnalyzer[] analyzers) => ContextTestChecks.SingleRule(analyzers);
+
+
     /// <summary>Expected sources after the fix (markup marks the diagnostics that remain).</summary>
     public SourceFileList FixedSources => FixedState.Sources;
 
@@ -368,7 +388,7 @@ public class ContextCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyz
     public string? NoFixOfferedKey { get; set; }
 
     public Task<Project> CreateProjectAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default)
-        => ContextTestChecks.CreateProjectAsync(Settings, ApplyCompilationOptions, sources, cancellationToken);
+        => ContextTestChecks.CreateProjectAsync(Settings, ApplyCompilationOptions, sources, cancellationToken, TestState.AdditionalFiles);
 
     public Project CreateProject(IReadOnlyList<string> sources) => Task.Run(() => CreateProjectAsync(sources)).GetAwaiter().GetResult();
 
