@@ -136,11 +136,11 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var type = model.GetTypeInfo(top, cancellationToken).Type;
-                var name = CTX101AmbientContextNotRestoredCodeFix.UniqueName(model, statement, statement.SpanStart, type?.Name == "TelemetrySpan" ? "span" : "activity");
+                var name = FixSyntax.FreshLocalName(model, statement, statement.SpanStart, type?.Name == "TelemetrySpan" ? "span" : "activity");
                 return root =>
                 {
                     var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
-                            VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(top.WithoutTrivia())))))
+                            VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(EqualsValueClause(top.WithoutTrivia())))))
                         .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
                         .WithTriviaFrom(statement)
                         .WithAdditionalAnnotations(Formatter.Annotation);

@@ -27,6 +27,23 @@ public class CTX402ActivityStartedWithoutExtractedParentTests
     }
 
     [Fact]
+    public async Task A_local_named_with_a_keyword_stays_escaped()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var @event = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = @event.Baggage;
+                    using var activity = {|CTX402:Source.StartActivity("process", ActivityKind.Consumer)|};
+            """),
+            Consumer("""
+                    var @event = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = @event.Baggage;
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, @event.ActivityContext);
+            """),
+            Key);
+    }
+
+    [Fact]
     public async Task Unused_context_with_a_start_is_reported_once_at_the_start()
     {
         // Neither part is read: CTX402 (with its fix) rather than CTX401 on the Extract as well.

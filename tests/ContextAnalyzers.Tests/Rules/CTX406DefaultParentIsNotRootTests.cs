@@ -91,8 +91,8 @@ public class CTX406DefaultParentIsNotRootTests
             """),
             Job("""
                     var activityRoot = 1;
-                    using var activityRoot2 = RootActivityScope.Start(Source, "export", ActivityKind.Internal);
-                    var activity = activityRoot2.Activity;
+                    using var activityRoot1 = RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                    var activity = activityRoot1.Activity;
                     activity?.SetTag("batch", batch + activityRoot);
             """, runtimeUsing: true),
             CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
