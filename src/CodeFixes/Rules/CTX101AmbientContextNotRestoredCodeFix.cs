@@ -188,6 +188,15 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
+            // `Activity.Current = null` makes a later `StartActivity(.., parentContext: default)` a root, and says so: the
+            // scope would hide that, and the start would read as a default parent that is not a root (CTX406). The
+            // restore-in-finally fix keeps the assignment.
+            if (operation is ISimpleAssignmentOperation clear && mutation.Store == AmbientStore.Activity && IsNullLiteral(clear.Value)
+                && StartsWithDefaultParentAfter(statement, types, model))
+            {
+                return null;
+            }
+
             var simple = RuntimeImport.CanUseSimpleName(model, statement.SpanStart, "ContextScope");
             var scope = ScopeExpression(operation, mutation, simple);
             if (scope is null)
@@ -206,6 +215,27 @@ namespace ContextAnalyzers.Rules
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 return RuntimeImport.EnsureUsing(root.ReplaceNode(current, declaration), simple);
             };
+        }
+
+        /// <summary>
+        /// A <c>StartActivity</c>/<c>CreateActivity</c> after <paramref name="statement"/> in the same member passes an
+        /// explicit default parent (named or positional).
+        /// </summary>
+        private static bool StartsWithDefaultParentAfter(StatementSyntax statement, KnownTypes types, SemanticModel model)
+        {
+            var member = (SyntaxNode?)statement.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? statement.SyntaxTree.GetRoot();
+            foreach (var invocation in member.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (invocation.SpanStart > statement.Span.End
+                    && invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" or "CreateActivity" }
+                    && model.GetOperation(invocation) is IInvocationOperation start
+                    && PropagationWiring.GetParentState(start, types, out _) == PropagationWiring.ParentState.ExplicitDefault)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>The <c>ContextScope</c> call that does what the mutation does, or null when there is none.</summary>

@@ -118,7 +118,7 @@ namespace ContextAnalyzers.Rules
             var safeName = method.Name.Substring("Unsafe".Length);
             if (key == UseFlowingApiKey)
             {
-                return HasSameOverload(method, safeName)
+                return HasSameOverload(method, safeName) && !FlowingWorkOutlivesLiveActivity(invocation, method, model, cancellationToken)
                     ? new FixPlan("Use '" + safeName + "', which flows the execution context", root => root.ReplaceNode(access.Name, Rename(access.Name, safeName)))
                     : null;
             }
@@ -138,6 +138,23 @@ namespace ContextAnalyzers.Rules
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Under an activity that ends in this function (and outside a <c>SuppressFlow()</c> region), queued work or a
+        /// thread that flows the execution context carries that activity past its end: the flowing call is what CTX204
+        /// reports, so the snapshot fix is the one offered there.
+        /// </summary>
+        private static bool FlowingWorkOutlivesLiveActivity(InvocationExpressionSyntax invocation, IMethodSymbol method, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (method.Name is not ("UnsafeQueueUserWorkItem" or "UnsafeStart")
+                || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation)
+            {
+                return false;
+            }
+
+            var live = LiveActivity.At(operation, cancellationToken);
+            return live is { EndsInFunction: true } && FlowOperations.SuppressFlowRegion(operation) is null;
         }
 
         private static bool HasSameOverload(IMethodSymbol method, string safeName)
