@@ -52,18 +52,28 @@ namespace ContextAnalyzers.Rules
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            // The light bulb asks on every query: only the plan (is every use of the queue rewritable?) is made here, so
+            // that no fix is offered that would change nothing; the edits of every document are made when the action runs.
             foreach (var diagnostic in context.Diagnostics)
             {
-                var solution = await RewriteAsync(context.Document.Project.Solution, context.Document.Id, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
-                if (solution is not null)
+                var solution = context.Document.Project.Solution;
+                var plans = await PlanAsync(solution, context.Document.Id, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
+                if (plans is not null)
                 {
-                    context.RegisterCodeFix(CodeAction.Create(Title, _ => Task.FromResult(solution), UseContextEnvelopeKey), diagnostic);
+                    context.RegisterCodeFix(CodeAction.Create(Title, _ => Task.FromResult(Apply(solution, plans)), UseContextEnvelopeKey), diagnostic);
                 }
             }
         }
 
         /// <summary>The solution with the queue behind the diagnostic at <paramref name="span"/> rewritten, or null when the fix does not apply.</summary>
         internal static async Task<Solution?> RewriteAsync(Solution solution, DocumentId documentId, TextSpan span, CancellationToken cancellationToken)
+        {
+            var plans = await PlanAsync(solution, documentId, span, cancellationToken).ConfigureAwait(false);
+            return plans is null ? null : Apply(solution, plans);
+        }
+
+        /// <summary>The edits of every document the queue is used in, planned without changing anything; null when one use cannot be rewritten.</summary>
+        private static async Task<List<(Document Document, SyntaxNode Root, DocumentPlan Plan)>?> PlanAsync(Solution solution, DocumentId documentId, TextSpan span, CancellationToken cancellationToken)
         {
             var document = solution.GetDocument(documentId);
             if (document is null)
@@ -138,11 +148,11 @@ namespace ContextAnalyzers.Rules
                 plans.Add((first.Document, first.Root, plan));
             }
 
-            if (plans.Sum(p => p.Plan.References) == 0)
-            {
-                return null;
-            }
+            return plans.Sum(p => p.Plan.References) == 0 ? null : plans;
+        }
 
+        private static Solution Apply(Solution solution, List<(Document Document, SyntaxNode Root, DocumentPlan Plan)> plans)
+        {
             foreach (var (planned, plannedRoot, plan) in plans)
             {
                 var editor = new SyntaxEditor(plannedRoot, solution.Services);
