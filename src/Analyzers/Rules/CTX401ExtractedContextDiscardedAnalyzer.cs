@@ -129,7 +129,7 @@ namespace ContextAnalyzers
                     Descriptors.CTX402ActivityStartedWithoutExtractedParent,
                     firstStart.Syntax.GetLocation(),
                     properties,
-                    "The activity is started without the parent context",
+                    MemberName(firstStart),
                     local.Name));
                 reported = true;
             }
@@ -141,7 +141,7 @@ namespace ContextAnalyzers
                     Descriptors.CTX402ActivityStartedWithoutExtractedParent,
                     firstAmbientRead.Syntax.GetLocation(),
                     properties,
-                    "Ambient baggage is read here without making current the baggage",
+                    MemberName(firstAmbientRead),
                     local.Name));
                 reported = true;
             }
@@ -159,5 +159,13 @@ namespace ContextAnalyzers
                 stack.Push(child);
             }
         }
+
+        /// <summary><c>Type.Member</c> of the call or property read, for the message.</summary>
+        private static string MemberName(IOperation operation) => operation switch
+        {
+            IInvocationOperation call => call.TargetMethod.ContainingType?.Name + "." + call.TargetMethod.Name,
+            IPropertyReferenceOperation property => property.Property.ContainingType?.Name + "." + property.Property.Name,
+            _ => operation.Syntax.ToString(),
+        };
     }
 }
