@@ -56,7 +56,7 @@ namespace ContextAnalyzers
         public static readonly DiagnosticDescriptor CTX207QueueHandOffDropsContext = Create(
             DiagnosticIds.QueueHandOffDropsContext,
             "Queue hand-off drops the context",
-            "{0}",
+            "'{0}' items pass through this {1} without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<{0}> or carry the ActivityContext",
             RuleCategories.Flow,
             DiagnosticSeverity.Info,
             "A Channel<T>, BlockingCollection<T> or ConcurrentQueue<T> hands items to a consumer that runs in its own flow: the producer's activity and baggage do not travel with the item unless the item carries them. Wrap items in a ContextEnvelope<T> (or carry a PropagationContext/ActivityContext) and start the processing activity with the producer's context as parent or link.");

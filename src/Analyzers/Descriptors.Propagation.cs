@@ -16,7 +16,7 @@ namespace ContextAnalyzers
         public static readonly DiagnosticDescriptor CTX402ActivityStartedWithoutExtractedParent = Create(
             DiagnosticIds.ActivityStartedWithoutExtractedParent,
             "Activity started without the extracted parent",
-            "{0} extracted into '{1}'",
+            "'{0}' ignores the context extracted into '{1}'",
             RuleCategories.Propagation,
             DiagnosticSeverity.Warning,
             "The method extracts a remote context but starts its activity without that context's ActivityContext as parent (or link), so the activity joins whatever Activity.Current is, or starts a new trace; or it reads ambient baggage although the extracted baggage was never made current.");

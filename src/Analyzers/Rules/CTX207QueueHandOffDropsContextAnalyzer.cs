@@ -80,7 +80,8 @@ namespace ContextAnalyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.CTX207QueueHandOffDropsContext,
                 location,
-                $"'{item.Name}' items handed to this {queue} carry no context: whoever processes them cannot continue '{live.Name}'; enqueue a ContextEnvelope<{item.Name}> or carry the ActivityContext"));
+                item.Name,
+                queue));
         }
 
         private static void AnalyzeConsumer(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
@@ -113,7 +114,8 @@ namespace ContextAnalyzers.Rules
                     context.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.CTX207QueueHandOffDropsContext,
                         location,
-                        $"This activity is started for a '{item.Name}' taken from a {queue} whose items carry no context: it has no parent and no link to the producer's span"));
+                        item.Name,
+                        queue));
                     return;
                 }
             }

@@ -130,7 +130,7 @@ namespace ContextAnalyzers
                     Descriptors.CTX402ActivityStartedWithoutExtractedParent,
                     firstStart.Syntax.GetLocation(),
                     properties,
-                    "The activity is started without the parent context",
+                    MemberName(firstStart),
                     local.Name));
                 reported = true;
             }
@@ -142,7 +142,7 @@ namespace ContextAnalyzers
                     Descriptors.CTX402ActivityStartedWithoutExtractedParent,
                     firstAmbientRead.Syntax.GetLocation(),
                     properties,
-                    "Ambient baggage is read here without making current the baggage",
+                    MemberName(firstAmbientRead),
                     local.Name));
                 reported = true;
             }
@@ -231,5 +231,13 @@ namespace ContextAnalyzers
 
             return true;
         }
+
+        /// <summary><c>Type.Member</c> of the call or property read, for the message.</summary>
+        private static string MemberName(IOperation operation) => operation switch
+        {
+            IInvocationOperation call => call.TargetMethod.ContainingType?.Name + "." + call.TargetMethod.Name,
+            IPropertyReferenceOperation property => property.Property.ContainingType?.Name + "." + property.Property.Name,
+            _ => operation.Syntax.ToString(),
+        };
     }
 }

@@ -154,7 +154,7 @@ namespace ContextAnalyzers.Rules
                     return null;
             }
 
-            var name = UniqueName(model, block, statement.SpanStart, baseName);
+            var name = FixSyntax.FreshLocalName(model, block, statement.SpanStart, baseName);
             return root =>
             {
                 var currentBlock = block;
@@ -163,7 +163,7 @@ namespace ContextAnalyzers.Rules
                 var rest = statements.Skip(index + 1).Where(st => st is not LocalFunctionStatementSyntax).ToList();
                 var localFunctions = statements.Skip(index + 1).OfType<LocalFunctionStatementSyntax>();
                 var save = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
-                        VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(read)))))
+                        VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(EqualsValueClause(read)))))
                     .WithLeadingTrivia(statements[index].GetLeadingTrivia())
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 var changed = statements[index].WithLeadingTrivia(ElasticMarker).WithAdditionalAnnotations(Formatter.Annotation);
@@ -172,7 +172,7 @@ namespace ContextAnalyzers.Rules
                 var tryStatement = TryStatement(
                         Block(rest),
                         default,
-                        FinallyClause(Block(restore(IdentifierName(name)))))
+                        FinallyClause(Block(restore(FixSyntax.IdentifierName(name)))))
                     .WithAdditionalAnnotations(Formatter.Annotation);
 
                 var newStatements = statements.Take(index).Concat(new StatementSyntax[] { save, changed, tryStatement }).Concat(localFunctions);
@@ -189,6 +189,15 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
+            // `Activity.Current = null` makes a later `StartActivity(.., parentContext: default)` a root, and says so: the
+            // scope would hide that, and the start would read as a default parent that is not a root (CTX406). The
+            // restore-in-finally fix keeps the assignment.
+            if (operation is ISimpleAssignmentOperation clear && mutation.Store == AmbientStore.Activity && IsNullLiteral(clear.Value)
+                && StartsWithDefaultParentAfter(statement, types, model))
+            {
+                return null;
+            }
+
             var simple = RuntimeImport.CanUseSimpleName(model, statement.SpanStart, "ContextScope");
             var scope = ScopeExpression(operation, mutation, simple);
             if (scope is null)
@@ -196,12 +205,12 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            var name = UniqueName(model, block, statement.SpanStart, "scope");
+            var name = FixSyntax.FreshLocalName(model, block, statement.SpanStart, "scope");
             return root =>
             {
                 var current = statement;
                 var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
-                        VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(scope)))))
+                        VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(EqualsValueClause(scope)))))
                     .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
                     .WithTriviaFrom(current)
                     .WithAdditionalAnnotations(Formatter.Annotation);
@@ -209,18 +218,39 @@ namespace ContextAnalyzers.Rules
             };
         }
 
+        /// <summary>
+        /// A <c>StartActivity</c>/<c>CreateActivity</c> after <paramref name="statement"/> in the same member passes an
+        /// explicit default parent (named or positional).
+        /// </summary>
+        private static bool StartsWithDefaultParentAfter(StatementSyntax statement, KnownTypes types, SemanticModel model)
+        {
+            var member = (SyntaxNode?)statement.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? statement.SyntaxTree.GetRoot();
+            foreach (var invocation in member.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (invocation.SpanStart > statement.Span.End
+                    && invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" or "CreateActivity" }
+                    && model.GetOperation(invocation) is IInvocationOperation start
+                    && PropagationWiring.GetParentState(start, types, out _) == PropagationWiring.ParentState.ExplicitDefault)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>The <c>ContextScope</c> call that does what the mutation does, or null when there is none.</summary>
-        internal static ExpressionSyntax? ScopeExpression(IOperation operation, AmbientMutation mutation, bool simple)
+        private static ExpressionSyntax? ScopeExpression(IOperation operation, AmbientMutation mutation, bool simple)
         {
             switch (operation)
             {
                 case ISimpleAssignmentOperation assignment when mutation.Store == AmbientStore.Activity:
                     var value = (ExpressionSyntax)assignment.Value.Syntax;
                     return IsNullLiteral(assignment.Value)
-                        ? Scope(simple, "ClearActivity")
-                        : Scope(simple, "Activate", value);
+                        ? FixSyntax.ContextScopeCall(simple, "ClearActivity")
+                        : FixSyntax.ContextScopeCall(simple, "Activate", value);
                 case ISimpleAssignmentOperation assignment when mutation.Store == AmbientStore.Baggage:
-                    return Scope(simple, "Use", (ExpressionSyntax)assignment.Value.Syntax);
+                    return FixSyntax.ContextScopeCall(simple, "Use", (ExpressionSyntax)assignment.Value.Syntax);
                 case IInvocationOperation { TargetMethod.Name: "SetBaggage" or "RemoveBaggage" or "ClearBaggage" } invocation when mutation.Store == AmbientStore.Baggage:
                     return BaggageScope(invocation, simple);
                 case IInvocationOperation { TargetMethod: { Name: "SetValue", IsGenericMethod: true } method } invocation when mutation.Store == AmbientStore.RuntimeContextSlot:
@@ -233,7 +263,7 @@ namespace ContextAnalyzers.Rules
 
                     var typeSyntax = ParseTypeName(method.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation);
                     return InvocationExpression(
-                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(simple), GenericName(Identifier("SetValue"), TypeArgumentList(SingletonSeparatedList(typeSyntax)))),
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.ContextScopeType(simple), GenericName(Identifier("SetValue"), TypeArgumentList(SingletonSeparatedList(typeSyntax)))),
                         ArgumentList(SeparatedList(new[] { Argument(slot.WithoutTrivia()), Argument(slotValue.WithoutTrivia()) })));
                 default:
                     return null;
@@ -253,12 +283,12 @@ namespace ContextAnalyzers.Rules
             var arguments = others.Select(a => ((ExpressionSyntax)a.Value.Syntax).WithoutTrivia()).ToArray();
             if (explicitBaggage is null || IsDefault(explicitBaggage.Value))
             {
-                return Scope(simple, method.Name, arguments);
+                return FixSyntax.ContextScopeCall(simple, method.Name, arguments);
             }
 
             if (method.Name == "ClearBaggage")
             {
-                return Scope(simple, "ClearBaggage");
+                return FixSyntax.ContextScopeCall(simple, "ClearBaggage");
             }
 
             // Baggage.SetBaggage(k, v, b) makes b.SetBaggage(k, v) current.
@@ -271,7 +301,7 @@ namespace ContextAnalyzers.Rules
             var derived = InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, IdentifierName(method.Name)),
                 ArgumentList(SeparatedList(arguments.Select(Argument))));
-            return Scope(simple, "Use", derived);
+            return FixSyntax.ContextScopeCall(simple, "Use", derived);
         }
 
         private static ExpressionSyntax? ArgumentFor(IInvocationOperation invocation, int ordinal)
@@ -300,38 +330,7 @@ namespace ContextAnalyzers.Rules
             return value is IDefaultValueOperation || value.ConstantValue is { HasValue: true, Value: null };
         }
 
-        /// <summary><c>ContextScope.Method(arguments)</c>; the caller adds the runtime <c>using</c> when <paramref name="simple"/>.</summary>
-        internal static ExpressionSyntax Scope(bool simple, string method, params ExpressionSyntax[] arguments)
-            => InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ContextScopeType(simple), IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments.Select(a => Argument(a.WithoutTrivia())))));
-
-        internal static ExpressionSyntax ContextScopeType(bool simple) => RuntimeImport.TypeName("ContextScope", simple);
-
-        internal static ExpressionSyntax Qualified(string name)
+        private static ExpressionSyntax Qualified(string name)
             => ParseExpression(name).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-
-        /// <summary>A name not visible at <paramref name="position"/> and not declared anywhere in the enclosing member.</summary>
-        internal static string UniqueName(SemanticModel model, SyntaxNode near, int position, string baseName)
-        {
-            var member = near.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? (SyntaxNode)near.SyntaxTree.GetRoot();
-            var declared = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var token in member.DescendantTokens())
-            {
-                if (token.IsKind(SyntaxKind.IdentifierToken))
-                {
-                    declared.Add(token.ValueText);
-                }
-            }
-
-            for (var i = 0; ; i++)
-            {
-                var candidate = i == 0 ? baseName : baseName + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (!declared.Contains(candidate) && model.LookupSymbols(position, name: candidate).IsEmpty)
-                {
-                    return candidate;
-                }
-            }
-        }
     }
 }

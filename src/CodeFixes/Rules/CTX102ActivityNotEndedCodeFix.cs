@@ -136,11 +136,11 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var type = model.GetTypeInfo(top, cancellationToken).Type;
-                var name = CTX101AmbientContextNotRestoredCodeFix.UniqueName(model, statement, statement.SpanStart, type?.Name == "TelemetrySpan" ? "span" : "activity");
+                var name = FixSyntax.FreshLocalName(model, statement, statement.SpanStart, type?.Name == "TelemetrySpan" ? "span" : "activity");
                 return root =>
                 {
                     var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
-                            VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(top.WithoutTrivia())))))
+                            VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(EqualsValueClause(top.WithoutTrivia())))))
                         .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
                         .WithTriviaFrom(statement)
                         .WithAdditionalAnnotations(Formatter.Annotation);
@@ -243,12 +243,16 @@ namespace ContextAnalyzers.Rules
 
                 return root =>
                 {
+                    // The declaration's end-of-line comment follows the using's close parenthesis; the comments above the
+                    // end statement stay above the close brace that replaces it.
+                    var end = statements[endIndex];
                     var usingStatement = UsingStatement(
                             local.Declaration.WithoutTrivia(),
                             null,
-                            Block(moved))
+                            Block(moved).WithCloseBraceToken(Token(SyntaxKind.CloseBraceToken).WithLeadingTrivia(end.GetLeadingTrivia())))
+                        .WithCloseParenToken(Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(local.GetTrailingTrivia()))
                         .WithLeadingTrivia(local.GetLeadingTrivia())
-                        .WithTrailingTrivia(statements[endIndex].GetTrailingTrivia())
+                        .WithTrailingTrivia(end.GetTrailingTrivia())
                         .WithAdditionalAnnotations(Formatter.Annotation);
                     var newStatements = statements.Take(startIndex)
                         .Concat(new StatementSyntax[] { usingStatement })
@@ -263,7 +267,7 @@ namespace ContextAnalyzers.Rules
                 var tryStatement = TryStatement(
                         Block(moved),
                         default,
-                        FinallyClause(Block(end.WithoutLeadingTrivia())))
+                        FinallyClause(Block(end)))
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 var newStatements = statements.Take(startIndex + 1)
                     .Concat(new StatementSyntax[] { tryStatement })

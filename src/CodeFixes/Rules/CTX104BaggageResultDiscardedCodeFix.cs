@@ -85,7 +85,7 @@ namespace ContextAnalyzers.Rules
                 }
 
                 simple = RuntimeImport.CanUseSimpleName(model, statement.SpanStart, "ContextScope", cancellationToken);
-                initializer = CTX101AmbientContextNotRestoredCodeFix.Scope(simple, "Use", invocation);
+                initializer = FixSyntax.ContextScopeCall(simple, "Use", invocation);
                 baseName = "scope";
                 isUsing = true;
             }
@@ -96,11 +96,11 @@ namespace ContextAnalyzers.Rules
                 isUsing = false;
             }
 
-            var name = CTX101AmbientContextNotRestoredCodeFix.UniqueName(model, statement, statement.SpanStart, baseName);
+            var name = FixSyntax.FreshLocalName(model, statement, statement.SpanStart, baseName);
             return root =>
             {
                 var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
-                    VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(initializer)))));
+                    VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(EqualsValueClause(initializer)))));
                 if (isUsing)
                 {
                     declaration = declaration.WithUsingKeyword(Token(SyntaxKind.UsingKeyword));

@@ -95,7 +95,7 @@ namespace ContextAnalyzers.Rules
                     return null;
                 }
 
-                var name = CTX101AmbientContextNotRestoredCodeFix.UniqueName(model, statement, statement.SpanStart, "scope");
+                var name = FixSyntax.FreshLocalName(model, statement, statement.SpanStart, "scope");
                 return root =>
                 {
                     var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(

@@ -118,7 +118,7 @@ namespace ContextAnalyzers.Rules
             var safeName = method.Name.Substring("Unsafe".Length);
             if (key == UseFlowingApiKey)
             {
-                return HasSameOverload(method, safeName)
+                return HasSameOverload(method, safeName) && !FlowingWorkOutlivesLiveActivity(invocation, method, model, cancellationToken)
                     ? new FixPlan("Use '" + safeName + "', which flows the execution context", root => root.ReplaceNode(access.Name, Rename(access.Name, safeName)))
                     : null;
             }
@@ -138,6 +138,23 @@ namespace ContextAnalyzers.Rules
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Under an activity that ends in this function (and outside a <c>SuppressFlow()</c> region), queued work or a
+        /// thread that flows the execution context carries that activity past its end: the flowing call is what CTX204
+        /// reports, so the snapshot fix is the one offered there.
+        /// </summary>
+        private static bool FlowingWorkOutlivesLiveActivity(InvocationExpressionSyntax invocation, IMethodSymbol method, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (method.Name is not ("UnsafeQueueUserWorkItem" or "UnsafeStart")
+                || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation)
+            {
+                return false;
+            }
+
+            var live = LiveActivity.At(operation, cancellationToken);
+            return live is { EndsInFunction: true } && FlowOperations.SuppressFlowRegion(operation) is null;
         }
 
         private static bool HasSameOverload(IMethodSymbol method, string safeName)
@@ -331,7 +348,7 @@ namespace ContextAnalyzers.Rules
             }
 
             var block = (BlockSyntax)insertBefore.Parent!;
-            var name = UniqueName(insertBefore, "snapshot");
+            var name = FixSyntax.FreshLocalName(model, insertBefore, insertBefore.SpanStart, "snapshot");
             var simpleName = RuntimeImport.CanUseSimpleName(model, insertBefore.SpanStart, SnapshotName, cancellationToken);
             return new FixPlan(
                 "Capture a ContextSnapshot before SuppressFlow() and run the work under it",
@@ -339,7 +356,7 @@ namespace ContextAnalyzers.Rules
                 {
                     var shapes = callbacks.ToDictionary(c => (SyntaxNode)c.Callback, c => c.Shape);
                     var index = block.Statements.IndexOf(insertBefore);
-                    var rewritten = block.ReplaceNodes(shapes.Keys, (original, current) => Wrapped((ExpressionSyntax)current, shapes[original], SyntaxFactory.IdentifierName(name)));
+                    var rewritten = block.ReplaceNodes(shapes.Keys, (original, current) => Wrapped((ExpressionSyntax)current, shapes[original], FixSyntax.IdentifierName(name)));
                     var (declaration, statement) = Declaration(name, rewritten.Statements[index], simpleName);
                     rewritten = rewritten.WithStatements(rewritten.Statements.Replace(rewritten.Statements[index], statement).Insert(index, declaration));
                     return RuntimeImport.EnsureUsing(root.ReplaceNode(block, rewritten), simpleName);
@@ -374,7 +391,7 @@ namespace ContextAnalyzers.Rules
         /// </summary>
         private static bool SameOverloads(List<RegionCallback> callbacks, INamedTypeSymbol snapshotType, SemanticModel model, CancellationToken cancellationToken)
         {
-            var snapshot = SyntaxFactory.ParseExpression("global::" + SnapshotMetadataName + ".Capture()");
+            var snapshot = Capture(simple: false);
             foreach (var group in callbacks.GroupBy(c => c.Call.FirstAncestorOrSelf<StatementSyntax>()))
             {
                 if (group.Key is not { } statement)
@@ -431,20 +448,6 @@ namespace ContextAnalyzers.Rules
             return true;
         }
 
-        /// <summary>A name no identifier of the enclosing member uses (so it neither conflicts nor shadows).</summary>
-        private static string UniqueName(SyntaxNode at, string baseName)
-        {
-            var scope = (SyntaxNode?)at.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? at.SyntaxTree.GetRoot();
-            var used = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText), StringComparer.Ordinal);
-            var name = baseName;
-            for (var i = 2; used.Contains(name); i++)
-            {
-                name = baseName + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            return name;
-        }
-
         /// <summary>
         /// <c>var snapshot = ContextSnapshot.Capture();</c> on its own line above <paramref name="statement"/>: it takes the
         /// blank lines above the statement, the statement keeps its comments.
@@ -465,23 +468,15 @@ namespace ContextAnalyzers.Rules
                 }
             }
 
-            var indentation = leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia) ? leading[leading.Count - 1] : default;
-            // On its own line when the statement starts one (same line ending), else on the same line.
-            var endOfLine = statement.GetFirstToken().GetPreviousToken().TrailingTrivia.Concat(leading).FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-            if (endOfLine.IsKind(SyntaxKind.None))
-            {
-                endOfLine = SyntaxFactory.Space;
-            }
-
-            var declarationLeading = SyntaxFactory.TriviaList(leading.Take(blankLines));
-            if (!indentation.IsKind(SyntaxKind.None))
-            {
-                declarationLeading = declarationLeading.Add(indentation);
-            }
-
-            var declaration = SyntaxFactory.ParseStatement("var " + name + " = " + RuntimeImport.TypeName(SnapshotName, simple).ToFullString() + ".Capture();")
-                .WithLeadingTrivia(declarationLeading)
-                .WithTrailingTrivia(endOfLine);
+            // The formatter indents the declaration; it goes on a line of its own when the statement starts one (code written
+            // on one line stays on one line).
+            var startsLine = statement.GetFirstToken().GetPreviousToken().TrailingTrivia.Concat(leading).Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            var declaration = SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
+                    SyntaxFactory.IdentifierName("var"),
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(SyntaxFactory.EqualsValueClause(Capture(simple))))))
+                .WithLeadingTrivia(leading.Take(blankLines))
+                .WithTrailingTrivia(startsLine ? SyntaxFactory.ElasticCarriageReturnLineFeed : SyntaxFactory.Space)
+                .WithAdditionalAnnotations(Formatter.Annotation);
             return (declaration, statement.WithLeadingTrivia(leading.Skip(blankLines)));
         }
     }

@@ -88,12 +88,7 @@ namespace ContextAnalyzers.Rules
                             var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, "DetachedWork", ct);
                             var detached = SyntaxFactory.InvocationExpression(
                                 SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName("DetachedWork", simple), SyntaxFactory.IdentifierName("Run")),
-                                SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
-                                {
-                                    SyntaxFactory.Argument(source.WithoutTrivia()),
-                                    SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(name))),
-                                    SyntaxFactory.Argument(work),
-                                })));
+                                DetachedArguments(invocation, source, name, work));
                             SyntaxNode replaced = statement is not null && invocation.Parent is AssignmentExpressionSyntax discard
                                 ? root.ReplaceNode(discard, discard.WithRight(detached.WithTriviaFrom(invocation)).WithAdditionalAnnotations(Formatter.Annotation))
                                 : root.ReplaceNode(invocation, detached.WithTriviaFrom(invocation).WithAdditionalAnnotations(Formatter.Annotation));
@@ -131,6 +126,33 @@ namespace ContextAnalyzers.Rules
                 : null;
         }
 
+        /// <summary>
+        /// <c>(source, "name", work)</c>. When the work was the lambda of <c>Task.Run(..)</c>, the comments of that call's
+        /// argument list stay: what followed its open parenthesis now follows the comma before the work, and its close
+        /// parenthesis is kept.
+        /// </summary>
+        private static ArgumentListSyntax DetachedArguments(InvocationExpressionSyntax invocation, ExpressionSyntax source, string name, ExpressionSyntax work)
+        {
+            var isRun = invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" };
+            var original = invocation.ArgumentList;
+            var beforeWork = isRun && original.OpenParenToken.TrailingTrivia.Any() ? original.OpenParenToken.TrailingTrivia : SyntaxFactory.TriviaList(SyntaxFactory.Space);
+            var arguments = SyntaxFactory.SeparatedList(
+                new[]
+                {
+                    SyntaxFactory.Argument(source.WithoutTrivia()),
+                    SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(name))),
+                    SyntaxFactory.Argument(work),
+                },
+                new[]
+                {
+                    SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space),
+                    SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(beforeWork),
+                });
+            return isRun
+                ? original.WithOpenParenToken(original.OpenParenToken.WithTrailingTrivia()).WithArguments(arguments)
+                : SyntaxFactory.ArgumentList(arguments);
+        }
+
         /// <summary>The work as a <c>CancellationToken</c> lambda: <c>Task.Run(() => x)</c> → <c>_ => x</c>; <c>SendAsync()</c> → <c>_ => SendAsync()</c>.</summary>
         private static ExpressionSyntax? Work(InvocationExpressionSyntax invocation, IInvocationOperation operation)
         {
@@ -143,10 +165,13 @@ namespace ContextAnalyzers.Rules
                     return null;
                 }
 
+                // The lambda keeps its comments (on the arrow, around it).
                 return SyntaxFactory.SimpleLambdaExpression(SyntaxFactory.Parameter(SyntaxFactory.Identifier("_")))
                     .WithAsyncKeyword(lambda.AsyncKeyword)
+                    .WithArrowToken(lambda.ArrowToken)
                     .WithBlock(lambda.Block)
-                    .WithExpressionBody(lambda.ExpressionBody);
+                    .WithExpressionBody(lambda.ExpressionBody)
+                    .WithTriviaFrom(lambda);
             }
 
             return SyntaxFactory.SimpleLambdaExpression(SyntaxFactory.Parameter(SyntaxFactory.Identifier("_")), invocation.WithoutTrivia());

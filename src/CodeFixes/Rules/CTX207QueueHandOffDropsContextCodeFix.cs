@@ -52,18 +52,28 @@ namespace ContextAnalyzers.Rules
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            // The light bulb asks on every query: only the plan (is every use of the queue rewritable?) is made here, so
+            // that no fix is offered that would change nothing; the edits of every document are made when the action runs.
             foreach (var diagnostic in context.Diagnostics)
             {
-                var solution = await RewriteAsync(context.Document.Project.Solution, context.Document.Id, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
-                if (solution is not null)
+                var solution = context.Document.Project.Solution;
+                var plans = await PlanAsync(solution, context.Document.Id, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
+                if (plans is not null)
                 {
-                    context.RegisterCodeFix(CodeAction.Create(Title, _ => Task.FromResult(solution), UseContextEnvelopeKey), diagnostic);
+                    context.RegisterCodeFix(CodeAction.Create(Title, _ => Task.FromResult(Apply(solution, plans)), UseContextEnvelopeKey), diagnostic);
                 }
             }
         }
 
         /// <summary>The solution with the queue behind the diagnostic at <paramref name="span"/> rewritten, or null when the fix does not apply.</summary>
         internal static async Task<Solution?> RewriteAsync(Solution solution, DocumentId documentId, TextSpan span, CancellationToken cancellationToken)
+        {
+            var plans = await PlanAsync(solution, documentId, span, cancellationToken).ConfigureAwait(false);
+            return plans is null ? null : Apply(solution, plans);
+        }
+
+        /// <summary>The edits of every document the queue is used in, planned without changing anything; null when one use cannot be rewritten.</summary>
+        private static async Task<List<(Document Document, SyntaxNode Root, DocumentPlan Plan)>?> PlanAsync(Solution solution, DocumentId documentId, TextSpan span, CancellationToken cancellationToken)
         {
             var document = solution.GetDocument(documentId);
             if (document is null)
@@ -138,11 +148,11 @@ namespace ContextAnalyzers.Rules
                 plans.Add((first.Document, first.Root, plan));
             }
 
-            if (plans.Sum(p => p.Plan.References) == 0)
-            {
-                return null;
-            }
+            return plans.Sum(p => p.Plan.References) == 0 ? null : plans;
+        }
 
+        private static Solution Apply(Solution solution, List<(Document Document, SyntaxNode Root, DocumentPlan Plan)> plans)
+        {
             foreach (var (planned, plannedRoot, plan) in plans)
             {
                 var editor = new SyntaxEditor(plannedRoot, solution.Services);
@@ -701,7 +711,7 @@ namespace ContextAnalyzers.Rules
 
                 var envelope = UniqueName("envelope", loop);
                 var itemType = loop.Type;
-                var itemName = loop.Identifier.ValueText;
+                var itemName = loop.Identifier.WithoutTrivia();
                 if (!AddStarts(loop.Statement, envelope))
                 {
                     return false;
@@ -712,7 +722,7 @@ namespace ContextAnalyzers.Rules
                     var currentLoop = (ForEachStatementSyntax)current;
                     return currentLoop
                         .WithType(itemType.IsVar ? currentLoop.Type : IdentifierName("var").WithTriviaFrom(currentLoop.Type))
-                        .WithIdentifier(Identifier(currentLoop.Identifier.LeadingTrivia, envelope, currentLoop.Identifier.TrailingTrivia))
+                        .WithIdentifier(FixSyntax.Identifier(envelope).WithTriviaFrom(currentLoop.Identifier))
                         .WithStatement(PrependItem(currentLoop.Statement, itemType, itemName, envelope));
                 }));
                 return true;
@@ -745,7 +755,7 @@ namespace ContextAnalyzers.Rules
 
                 var envelope = UniqueName("envelope", loop);
                 var itemType = declaration.Type;
-                var itemName = designation.Identifier.ValueText;
+                var itemName = designation.Identifier.WithoutTrivia();
                 if (!AddStarts(loop.Statement, envelope))
                 {
                     return false;
@@ -760,7 +770,7 @@ namespace ContextAnalyzers.Rules
                     var currentDesignation = (SingleVariableDesignationSyntax)currentDeclaration.Designation;
                     var newDeclaration = currentDeclaration
                         .WithType(itemType.IsVar ? currentDeclaration.Type : IdentifierName("var").WithTriviaFrom(currentDeclaration.Type))
-                        .WithDesignation(currentDesignation.WithIdentifier(Identifier(currentDesignation.Identifier.LeadingTrivia, envelope, currentDesignation.Identifier.TrailingTrivia)));
+                        .WithDesignation(currentDesignation.WithIdentifier(FixSyntax.Identifier(envelope).WithTriviaFrom(currentDesignation.Identifier)));
                     return currentLoop
                         .WithCondition(currentCall.WithArgumentList(currentCall.ArgumentList.WithArguments(currentCall.ArgumentList.Arguments.Replace(currentArgument, currentArgument.WithExpression(newDeclaration)))))
                         .WithStatement(PrependItem(currentLoop.Statement, itemType, itemName, envelope));
@@ -820,7 +830,7 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var itemType = declaration.Type;
-                var itemName = declarator.Identifier.ValueText;
+                var itemName = declarator.Identifier.WithoutTrivia();
                 var item = ItemDeclaration(itemType, itemName, envelope)
                     .WithTrailingTrivia(statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).Take(1).DefaultIfEmpty(ElasticCarriageReturnLineFeed));
                 inner.Add(editor =>
@@ -833,7 +843,7 @@ namespace ContextAnalyzers.Rules
                         var currentDeclarator = currentDeclaration.Variables[0];
                         return currentStatement.WithDeclaration(currentDeclaration
                             .WithType(itemType.IsVar ? currentDeclaration.Type : IdentifierName("var").WithTriviaFrom(currentDeclaration.Type))
-                            .WithVariables(SingletonSeparatedList(currentDeclarator.WithIdentifier(Identifier(currentDeclarator.Identifier.LeadingTrivia, envelope, currentDeclarator.Identifier.TrailingTrivia)))));
+                            .WithVariables(SingletonSeparatedList(currentDeclarator.WithIdentifier(FixSyntax.Identifier(envelope).WithTriviaFrom(currentDeclarator.Identifier)))));
                     });
                 });
                 return true;
@@ -885,7 +895,7 @@ namespace ContextAnalyzers.Rules
                     .Any(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, local));
                 var scopeName = UniqueName("scope", statement.Parent!);
                 var open = InvocationExpression(
-                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(envelope), IdentifierName("Open")),
+                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.IdentifierName(envelope), IdentifierName("Open")),
                     ArgumentList(SeparatedList(new[]
                     {
                         Argument(source.WithoutTrivia()),
@@ -894,7 +904,7 @@ namespace ContextAnalyzers.Rules
                     })));
                 var usingStatement = statement
                     .WithDeclaration(declaration.WithVariables(SingletonSeparatedList(
-                        declarator.WithIdentifier(Identifier(declarator.Identifier.LeadingTrivia, scopeName, declarator.Identifier.TrailingTrivia))
+                        declarator.WithIdentifier(FixSyntax.Identifier(scopeName).WithTriviaFrom(declarator.Identifier))
                             .WithInitializer(declarator.Initializer!.WithValue(open.WithTriviaFrom(declarator.Initializer.Value))))))
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 if (!used)
@@ -907,7 +917,7 @@ namespace ContextAnalyzers.Rules
                 var activity = LocalDeclarationStatement(VariableDeclaration(
                         declaration.Type.WithoutTrivia(),
                         SingletonSeparatedList(VariableDeclarator(declarator.Identifier.WithoutTrivia())
-                            .WithInitializer(EqualsValueClause(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(scopeName), IdentifierName("Activity")))))))
+                            .WithInitializer(EqualsValueClause(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.IdentifierName(scopeName), IdentifierName("Activity")))))))
                     .WithTrailingTrivia(statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).Take(1).DefaultIfEmpty(ElasticCarriageReturnLineFeed))
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 inner.Add(editor =>
@@ -921,7 +931,7 @@ namespace ContextAnalyzers.Rules
             /// <summary>Any other start: <c>s.StartActivity(n, k, envelope.Context)</c> (a default context still means "the current activity").</summary>
             private void AddParent(InvocationExpressionSyntax invocation, IInvocationOperation operation, ExpressionSyntax name, ExpressionSyntax? kind, string envelope)
             {
-                var context = MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(envelope), IdentifierName("Context"));
+                var context = MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.IdentifierName(envelope), IdentifierName("Context"));
                 var hasContextParameter = operation.TargetMethod.Parameters.Any(p => p.Name == "parentContext");
                 inner.Add(editor => editor.ReplaceNode(invocation, (current, _) =>
                 {
@@ -968,14 +978,14 @@ namespace ContextAnalyzers.Rules
             private static ExpressionSyntax InternalKind()
                 => ParseExpression("global::System.Diagnostics.ActivityKind.Internal").WithAdditionalAnnotations(Simplifier.Annotation);
 
-            private static LocalDeclarationStatementSyntax ItemDeclaration(TypeSyntax itemType, string itemName, string envelope)
+            private static LocalDeclarationStatementSyntax ItemDeclaration(TypeSyntax itemType, SyntaxToken itemName, string envelope)
                 => LocalDeclarationStatement(VariableDeclaration(
                         itemType.WithoutTrivia(),
-                        SingletonSeparatedList(VariableDeclarator(Identifier(itemName))
-                            .WithInitializer(EqualsValueClause(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(envelope), IdentifierName("Item")))))))
+                        SingletonSeparatedList(VariableDeclarator(itemName)
+                            .WithInitializer(EqualsValueClause(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.IdentifierName(envelope), IdentifierName("Item")))))))
                     .WithAdditionalAnnotations(Formatter.Annotation);
 
-            private static StatementSyntax PrependItem(StatementSyntax body, TypeSyntax itemType, string itemName, string envelope)
+            private static StatementSyntax PrependItem(StatementSyntax body, TypeSyntax itemType, SyntaxToken itemName, string envelope)
             {
                 var item = ItemDeclaration(itemType, itemName, envelope);
                 if (body is BlockSyntax block)
@@ -989,22 +999,8 @@ namespace ContextAnalyzers.Rules
             /// <summary><paramref name="preferred"/>, or with a number, so that it clashes with no name of the enclosing member nor one this fix chose for an overlapping scope.</summary>
             private string UniqueName(string preferred, SyntaxNode scope)
             {
-                var member = scope.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? scope;
-                var taken = new HashSet<string>(member.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText), StringComparer.Ordinal);
-                foreach (var (chosenScope, chosen) in chosenNames)
-                {
-                    if (chosenScope.Contains(scope) || scope.Contains(chosenScope))
-                    {
-                        taken.Add(chosen);
-                    }
-                }
-
-                var candidate = preferred;
-                for (var i = 2; taken.Contains(candidate) || model.LookupSymbols(scope.SpanStart, name: candidate).Length > 0; i++)
-                {
-                    candidate = preferred + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
+                var overlapping = chosenNames.Where(c => c.Scope.Contains(scope) || scope.Contains(c.Scope)).Select(c => c.Name);
+                var candidate = FixSyntax.FreshLocalName(model, scope, scope.SpanStart, preferred, overlapping);
                 chosenNames.Add((scope, candidate));
                 return candidate;
             }

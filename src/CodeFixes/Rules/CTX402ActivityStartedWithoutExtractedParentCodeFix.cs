@@ -3,6 +3,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using ContextAnalyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -88,7 +89,7 @@ namespace ContextAnalyzers
                 return null;
             }
 
-            var activityContext = SyntaxFactory.ParseExpression($"{local}.ActivityContext");
+            ExpressionSyntax activityContext = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.IdentifierName(local), SyntaxFactory.IdentifierName("ActivityContext"));
             var parent = isTracer
                 ? SyntaxFactory.ObjectCreationExpression(
                     SyntaxFactory.ParseTypeName("global::OpenTelemetry.Trace.SpanContext").WithAdditionalAnnotations(Simplifier.Annotation),

@@ -93,7 +93,7 @@ namespace ContextAnalyzers
             }
 
             var variable = declaration.Variables[0];
-            var scopeName = UniqueName(model, statement.SpanStart, variable.Identifier.ValueText + "Root");
+            var scopeName = FixSyntax.FreshLocalName(model, statement, statement.SpanStart, variable.Identifier.ValueText + "Root");
             var start = BuildStart(invocation, model, linkToPrevious, RuntimeImport.CanUseSimpleName(model, statement.SpanStart, RootScopeName, cancellationToken), cancellationToken);
             if (start is null)
             {
@@ -103,13 +103,13 @@ namespace ContextAnalyzers
             var scopeDeclaration = declaration
                 .WithType(SyntaxFactory.IdentifierName("var").WithTriviaFrom(declaration.Type))
                 .WithVariables(SyntaxFactory.SingletonSeparatedList(variable
-                    .WithIdentifier(SyntaxFactory.Identifier(scopeName).WithTriviaFrom(variable.Identifier))
+                    .WithIdentifier(FixSyntax.Identifier(scopeName).WithTriviaFrom(variable.Identifier))
                     .WithInitializer(variable.Initializer!.WithValue(start))));
             var activityStatement = SyntaxFactory.LocalDeclarationStatement(
                     SyntaxFactory.VariableDeclaration(
                         declaration.Type.WithoutTrivia(),
                         SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(variable.Identifier.WithoutTrivia())
-                            .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(scopeName + ".Activity"))))))
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.IdentifierName(scopeName), SyntaxFactory.IdentifierName("Activity")))))))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
             if (statement is UsingStatementSyntax usingStatement)
@@ -185,17 +185,6 @@ namespace ContextAnalyzers
                     RuntimeImport.TypeName(RootScopeName, simple),
                     SyntaxFactory.IdentifierName("Start")),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
-        }
-
-        private static string UniqueName(SemanticModel model, int position, string name)
-        {
-            var candidate = name;
-            for (var i = 2; model.LookupSymbols(position, name: candidate).Length > 0; i++)
-            {
-                candidate = name + i;
-            }
-
-            return candidate;
         }
     }
 }

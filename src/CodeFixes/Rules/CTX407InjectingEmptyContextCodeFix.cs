@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using ContextAnalyzers.Rules;
@@ -70,14 +71,15 @@ namespace ContextAnalyzers
 
         private static InvocationExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, ArgumentSyntax context, bool simple)
         {
-            var arguments = new List<ArgumentSyntax> { SyntaxFactory.Argument(access.Expression.WithoutTrivia()) };
-            foreach (var argument in invocation.ArgumentList.Arguments)
+            // The receiver becomes the first argument; the other arguments keep their separators and the comments on them
+            // (what was after the open parenthesis now follows the receiver's comma).
+            var list = invocation.ArgumentList;
+            var arguments = new List<SyntaxNodeOrToken>
             {
-                if (argument != context)
-                {
-                    arguments.Add(argument);
-                }
-            }
+                SyntaxFactory.Argument(access.Expression.WithoutTrivia()),
+                SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(list.OpenParenToken.TrailingTrivia.Any() ? list.OpenParenToken.TrailingTrivia : SyntaxFactory.TriviaList(SyntaxFactory.Space)),
+            };
+            arguments.AddRange(list.Arguments.Remove(context).GetWithSeparators());
 
             SimpleNameSyntax method = access.Name is GenericNameSyntax generic
                 ? SyntaxFactory.GenericName(SyntaxFactory.Identifier("InjectCurrent"), generic.TypeArgumentList)
@@ -87,7 +89,7 @@ namespace ContextAnalyzers
                         SyntaxKind.SimpleMemberAccessExpression,
                         RuntimeImport.TypeName(CarriersName, simple),
                         method),
-                    SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)).WithTriviaFrom(invocation.ArgumentList))
+                    list.WithOpenParenToken(list.OpenParenToken.WithTrailingTrivia()).WithArguments(SyntaxFactory.SeparatedList<ArgumentSyntax>(arguments)))
                 .WithTriviaFrom(invocation);
         }
     }

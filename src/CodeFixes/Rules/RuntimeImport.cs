@@ -100,7 +100,7 @@ namespace ContextAnalyzers.Rules
 
         /// <summary><paramref name="name"/> (<c>X</c>, <c>X&lt;T&gt;</c>) when <paramref name="simple"/>, else qualified with <c>global::ContextAnalyzers.Runtime</c>.</summary>
         public static NameSyntax TypeName(SimpleNameSyntax name, bool simple)
-            => simple ? name : SyntaxFactory.QualifiedName(SyntaxFactory.ParseName("global::" + Namespace), name);
+            => simple ? name : SyntaxFactory.QualifiedName(FixSyntax.GlobalRuntimeNamespace(), name);
 
         /// <summary><see cref="EnsureUsing(SyntaxNode)"/> when the fix wrote the simple name, else <paramref name="root"/>.</summary>
         public static SyntaxNode EnsureUsing(SyntaxNode root, bool simple)

@@ -17,7 +17,9 @@ namespace ContextAnalyzers.Tests.Reliability;
 /// <summary>
 /// Applies every code action of every fixer (and Fix All for every equivalence key) to the diagnostics found in a
 /// corpus, through the same cleanup the IDE runs (imports, simplification, formatting), and checks that (1) the result
-/// has no compiler error and (2) re-running the analyzers does not report the fixed diagnostic again at that place.
+/// has no compiler error, (2) re-running the analyzers does not report the fixed diagnostic again at that place, (3) no
+/// other rule reports more in the changed document than before (a fix does not trade its warning for another), and
+/// (4) every comment is still there, unless the code that carried it was removed.
 /// </summary>
 internal sealed class FixSafetyHarness
 {
@@ -185,6 +187,8 @@ internal sealed class FixSafetyHarness
             ? (await CorpusAnalysis.AnalyzeAsync(compilation, AnalyzerFailures, what, cancellationToken, analyzers)).Where(d => d.Location.SourceTree == newTree).ToImmutableArray()
             : await CorpusAnalysis.AnalyzeTreeAsync(CorpusAnalysis.WithAnalyzers(compilation, AnalyzerFailures, analyzers), newTree, AnalyzerFailures, what, cancellationToken);
         var (oldRegion, newRegion) = Regions(oldText, newText, diagnostic.Location.SourceSpan);
+        CheckNoTradedWarnings(what, new[] { diagnostic.Id }, before.Where(d => d.Location.SourceTree == diagnostic.Location.SourceTree), after, oldText, newText);
+        await CheckCommentsKeptAsync(what, document, newDocument, cancellationToken);
         var othersBefore = before.Count(d => d.Id == diagnostic.Id && d != diagnostic && d.Location.SourceTree == diagnostic.Location.SourceTree && d.Location.SourceSpan.IntersectsWith(oldRegion));
         var sameAfter = after.Where(d => d.Id == diagnostic.Id && d.Location.SourceSpan.IntersectsWith(newRegion)).ToList();
         if (sameAfter.Count > othersBefore)
@@ -266,6 +270,26 @@ internal sealed class FixSafetyHarness
             return;
         }
 
+        foreach (var changedId in ChangedDocuments(project, fixedProject))
+        {
+            var oldDocument = project.GetDocument(changedId);
+            var newDocument = fixedProject.GetDocument(changedId)!;
+            if (oldDocument is null)
+            {
+                continue;
+            }
+
+            var path = newDocument.FilePath;
+            CheckNoTradedWarnings(
+                what,
+                targets.Select(t => t.Id).Distinct().ToArray(),
+                before.Where(d => d.Location.SourceTree?.FilePath == path),
+                after.Where(d => d.Location.SourceTree?.FilePath == path),
+                (await oldDocument.GetTextAsync(cancellationToken)).ToString(),
+                (await newDocument.GetTextAsync(cancellationToken)).ToString());
+            await CheckCommentsKeptAsync(what, oldDocument, newDocument, cancellationToken);
+        }
+
         foreach (var id in targets.Select(t => t.Id).Distinct())
         {
             var trees = scope == FixAllScope.Project ? null : new[] { first.Location.SourceTree!.FilePath };
@@ -280,6 +304,57 @@ internal sealed class FixSafetyHarness
             }
         }
     }
+
+    /// <summary>A fix does not trade its warning for another rule's: no other rule of the harness reports more in the document than before.</summary>
+    private void CheckNoTradedWarnings(string what, IReadOnlyCollection<string> fixedIds, IEnumerable<Diagnostic> before, IEnumerable<Diagnostic> after, string oldText, string newText)
+    {
+        var countsBefore = before.GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var group in after.Where(d => !fixedIds.Contains(d.Id)).GroupBy(d => d.Id))
+        {
+            var was = countsBefore.TryGetValue(group.Key, out var count) ? count : 0;
+            if (group.Count() > was)
+            {
+                Failures.Add($"{what}: after the fix {group.Key} is reported {group.Count()} time(s) in the document, {was} before:\n  " +
+                    string.Join("\n  ", group.Take(5).Select(CorpusAnalysis.Describe)) + "\n" + Excerpt(oldText, newText));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A fix keeps the comments: every comment of the old document is in the new one, unless the code that carried it
+    /// (the token it is attached to) was removed by the fix.
+    /// </summary>
+    private async Task CheckCommentsKeptAsync(string what, Document oldDocument, Document newDocument, CancellationToken cancellationToken)
+    {
+        var oldRoot = (await oldDocument.GetSyntaxRootAsync(cancellationToken))!;
+        var newRoot = (await newDocument.GetSyntaxRootAsync(cancellationToken))!;
+        var newComments = Comments(newRoot).GroupBy(c => c.Text).ToDictionary(g => g.Key, g => g.Count());
+        var oldText = oldRoot.ToFullString();
+        var newText = newRoot.ToFullString();
+        var (changed, changedInNew) = Regions(oldText, newText, new TextSpan(0, 0));
+        var newTokens = newRoot.DescendantTokens().Where(t => t.Span.IntersectsWith(changedInNew)).Select(t => t.Text).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in Comments(oldRoot).GroupBy(c => c.Text))
+        {
+            var kept = newComments.TryGetValue(group.Key, out var count) ? count : 0;
+            var lost = group.Count() - kept;
+            if (lost <= 0)
+            {
+                continue;
+            }
+
+            // Comments whose token is gone with the code the fix removed are allowed to go with it.
+            var removedWithCode = group.Count(c => c.Token.Span.IntersectsWith(changed) && !newTokens.Contains(c.Token.Text));
+            if (lost > removedWithCode)
+            {
+                Failures.Add($"{what}: the fix dropped the comment '{group.Key}'\n" + Excerpt(oldText, newText));
+            }
+        }
+    }
+
+    private static IEnumerable<(string Text, SyntaxToken Token)> Comments(SyntaxNode root)
+        => root.DescendantTrivia(descendIntoTrivia: true)
+            .Where(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) || t.IsKind(SyntaxKind.MultiLineCommentTrivia))
+            .Select(t => (t.ToString().Trim(), t.Token));
 
     private async Task<ImmutableArray<Diagnostic>> AnalyzeProjectAsync(Project project, CancellationToken cancellationToken)
     {

@@ -278,6 +278,22 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
         }
         """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey, ReferenceSet.AllButRuntime);
 
+    [Theory]
+    [InlineData("parentContext: default")]
+    [InlineData("default(ActivityContext)")]
+    public Task UseContextScope_not_offered_for_clearing_before_a_start_with_a_default_parent(string parent) => Verify.VerifyNoCodeFixOfferedAsync(Usings + """
+        class C
+        {
+            static readonly ActivitySource Source = new("S");
+
+            void M()
+            {
+                [|Activity.Current = null|];
+                using var root = Source.StartActivity("nightly", ActivityKind.Internal, PARENT);
+            }
+        }
+        """.Replace("PARENT", parent, System.StringComparison.Ordinal), CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
+
     [Fact]
     public Task RestoreInFinally_not_offered_when_nothing_follows_the_change() => Verify.VerifyNoCodeFixOfferedAsync(Usings + """
         class C

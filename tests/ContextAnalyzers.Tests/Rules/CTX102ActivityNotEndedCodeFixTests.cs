@@ -158,6 +158,32 @@ public class CTX102ActivityNotEndedCodeFixTests
         """, CTX102ActivityNotEndedCodeFix.UseUsingBlockKey);
 
     [Fact]
+    public Task UseUsingBlock_keeps_the_comments() => Verify.VerifyCodeFixAsync(Usings + Head + """
+            void M()
+            {
+                // checkout
+                var activity = [|Source.StartActivity("checkout")|]; // the checkout span
+                Work();
+                // the span ends here
+                activity?.Stop(); // end of the span
+                Work();
+            }
+        }
+        """, Usings + Head + """
+            void M()
+            {
+                // checkout
+                using (var activity = Source.StartActivity("checkout")) // the checkout span
+                {
+                    Work();
+                    // the span ends here
+                } // end of the span
+                Work();
+            }
+        }
+        """, CTX102ActivityNotEndedCodeFix.UseUsingBlockKey);
+
+    [Fact]
     public Task UseUsingBlock_not_offered_when_the_local_is_used_after_the_end() => Verify.VerifyNoCodeFixOfferedAsync(Usings + Head + """
             string? M()
             {

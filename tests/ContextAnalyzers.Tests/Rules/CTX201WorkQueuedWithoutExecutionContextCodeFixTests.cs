@@ -309,16 +309,16 @@ public class CTX201WorkQueuedWithoutExecutionContextCodeFixTests
                 void M(Action a, Action b)
                 {
                     var snapshot = 1;
+                    var snapshot1 = ContextSnapshot.Capture();
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        Task.Run(snapshot1.Wrap(a));
+                    }
+
                     var snapshot2 = ContextSnapshot.Capture();
                     using (ExecutionContext.SuppressFlow())
                     {
-                        Task.Run(snapshot2.Wrap(a));
-                    }
-
-                    var snapshot3 = ContextSnapshot.Capture();
-                    using (ExecutionContext.SuppressFlow())
-                    {
-                        Task.Run(snapshot3.Wrap(b));
+                        Task.Run(snapshot2.Wrap(b));
                     }
                 }
 

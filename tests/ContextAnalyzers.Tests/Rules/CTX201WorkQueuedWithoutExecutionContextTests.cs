@@ -211,6 +211,24 @@ public class CTX201WorkQueuedWithoutExecutionContextTests
             ReferenceSet.AllButRuntime);
     }
 
+    [Theory]
+    [InlineData("void M() { using var activity = Source.StartActivity(\"handle\"); [|ThreadPool.UnsafeQueueUserWorkItem|](_ => Log(Activity.Current), null); }")]
+    [InlineData("void M() { using var activity = Source.StartActivity(\"handle\"); var t = new Thread(() => Log(Activity.Current)); [|t.UnsafeStart|](); }")]
+    public async Task Flowing_api_fix_is_not_offered_under_a_live_activity(string code)
+    {
+        // The work would carry the activity past its end, which CTX204 reports: the snapshot fix is offered instead.
+        await Verify.VerifyNoCodeFixOfferedAsync(Code(code), CTX201WorkQueuedWithoutExecutionContextCodeFix.UseFlowingApiKey);
+    }
+
+    [Fact]
+    public async Task Snapshot_fix_is_offered_under_a_live_activity()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Code("void M() { using var activity = Source.StartActivity(\"handle\"); [|ThreadPool.UnsafeQueueUserWorkItem|](_ => Log(Activity.Current), null); }"),
+            Code("void M() { using var activity = Source.StartActivity(\"handle\"); ThreadPool.UnsafeQueueUserWorkItem(ContextSnapshot.Capture().Wrap(_ => Log(Activity.Current)), null); }").Replace("using System.Threading.Tasks;", "using System.Threading.Tasks;\nusing ContextAnalyzers.Runtime;", StringComparison.Ordinal),
+            CTX201WorkQueuedWithoutExecutionContextCodeFix.WrapWithSnapshotKey);
+    }
+
     [Fact]
     public async Task Flowing_api_fix_is_not_offered_for_a_suppressed_region()
     {

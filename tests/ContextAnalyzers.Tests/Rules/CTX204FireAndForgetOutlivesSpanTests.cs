@@ -142,6 +142,33 @@ public class CTX204FireAndForgetOutlivesSpanTests
     }
 
     [Fact]
+    public async Task Detached_fix_keeps_the_comments()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Code("""
+                    void M()
+                    {
+                        using var activity = Source.StartActivity("request");
+                        _ = [|SendAsync|](); // fire and forget
+                        [|Task.Run|]( // in the background
+                            () => // the work
+                                Work()); // done
+                    }
+                """),
+            Code("""
+                    void M()
+                    {
+                        using var activity = Source.StartActivity("request");
+                        _ = DetachedWork.Run(Source, "SendAsync", _ => SendAsync()); // fire and forget
+                        DetachedWork.Run(Source, "M.detached", // in the background
+                            _ => // the work
+                                Work()); // done
+                    }
+                """, runtime: true),
+            CTX204FireAndForgetOutlivesSpanCodeFix.UseDetachedWorkKey);
+    }
+
+    [Fact]
     public async Task Detached_fix_is_not_offered_without_the_runtime()
     {
         await Verify.VerifyNoCodeFixOfferedAsync(

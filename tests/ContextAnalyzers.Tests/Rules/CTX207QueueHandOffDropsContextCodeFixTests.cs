@@ -103,6 +103,13 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
         => Verify.VerifyCodeFixAsync(Usings + ChannelWorker, FixedUsings + ChannelWorkerFixed, Key);
 
     [Fact]
+    public Task An_item_named_with_a_keyword_stays_escaped()
+        => Verify.VerifyCodeFixAsync(
+            Usings + ChannelWorker.Replace("var order in", "var @event in", StringComparison.Ordinal).Replace("order.Id);\n", "@event.Id);\n", StringComparison.Ordinal).Replace("Process(order);", "Process(@event);", StringComparison.Ordinal),
+            FixedUsings + ChannelWorkerFixed.Replace("var order = envelope", "var @event = envelope", StringComparison.Ordinal).Replace("order.Id);\n", "@event.Id);\n", StringComparison.Ordinal).Replace("Process(order);", "Process(@event);", StringComparison.Ordinal),
+            Key);
+
+    [Fact]
     public Task A_ContextEnvelope_of_the_user_keeps_the_runtime_names_qualified()
         // `ContextEnvelope.Create(order)` would bind to the user's class: every runtime name is global::, no using.
         => KnownDefects.QualifiedRuntimeNameIsNotAParsedTree(() => Verify.VerifyCodeFixAsync(
@@ -698,10 +705,10 @@ public class CTX207QueueHandOffDropsContextCodeFixTests
                 {
                     var order = envelope.Item;
                     using var scope = envelope.Open(Source, "order", ActivityKind.Internal);
-                    while (refunds.TryDequeue(out var envelope2))
+                    while (refunds.TryDequeue(out var envelope1))
                     {
-                        var refund = envelope2.Item;
-                        using var scope2 = envelope2.Open(Source, "refund", ActivityKind.Internal);
+                        var refund = envelope1.Item;
+                        using var scope1 = envelope1.Open(Source, "refund", ActivityKind.Internal);
                     }
                 }
             }

@@ -23,7 +23,24 @@ public class CTX402ActivityStartedWithoutExtractedParentTests
                     using var activity = Source.StartActivity("process", ActivityKind.Consumer, context.ActivityContext);
             """),
             Key,
-            Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("The activity is started without the parent context", "context"));
+            Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("ActivitySource.StartActivity", "context"));
+    }
+
+    [Fact]
+    public async Task A_local_named_with_a_keyword_stays_escaped()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Consumer("""
+                    var @event = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = @event.Baggage;
+                    using var activity = {|CTX402:Source.StartActivity("process", ActivityKind.Consumer)|};
+            """),
+            Consumer("""
+                    var @event = Propagator.Extract(default, headers, Get);
+                    Baggage.Current = @event.Baggage;
+                    using var activity = Source.StartActivity("process", ActivityKind.Consumer, @event.ActivityContext);
+            """),
+            Key);
     }
 
     [Fact]
@@ -114,7 +131,7 @@ public class CTX402ActivityStartedWithoutExtractedParentTests
                     var tenant = {|#0:Baggage.GetBaggage("tenant")|};
                     Propagator.Inject(new PropagationContext(activity?.Context ?? default, Baggage.Current), headers, (c, k, v) => c[k] = v);
             """);
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("Ambient baggage is read here without making current the baggage", "context"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("Baggage.GetBaggage", "context"));
         test.NoFixOfferedKey = Key;
         await test.RunAsync();
     }

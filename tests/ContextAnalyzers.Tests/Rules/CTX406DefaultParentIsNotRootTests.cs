@@ -154,8 +154,8 @@ public class CTX406DefaultParentIsNotRootTests
                     var activityRoot = 1;
                     if (fresh)
                     {
-                        using var activityRoot2 = RootActivityScope.Start(Source, "export", ActivityKind.Internal);
-                        var activity = activityRoot2.Activity;
+                        using var activityRoot1 = RootActivityScope.Start(Source, "export", ActivityKind.Internal);
+                        var activity = activityRoot1.Activity;
                         activity?.SetTag("batch", batch + activityRoot);
                     }
                     else

@@ -37,6 +37,26 @@ public class CTX407InjectingEmptyContextTests
     }
 
     [Fact]
+    public async Task Inject_current_keeps_the_comments()
+    {
+        await Verify.VerifyCodeFixAsync(
+            Outbox("""
+                    // outgoing headers
+                    Propagator.Inject( // the default propagator
+                        {|CTX407:default|}, // nothing to inject yet
+                        headers, // the message headers
+                        (c, k, v) => c[k] = v); // set each
+            """),
+            Outbox("""
+                    // outgoing headers
+                    Carriers.InjectCurrent(Propagator, // the default propagator
+                        headers, // the message headers
+                        (c, k, v) => c[k] = v); // set each
+            """, runtimeUsing: true),
+            Key);
+    }
+
+    [Fact]
     public async Task Explicit_baggage_is_flagged_without_a_fix()
     {
         var test = Verify.Create();
