@@ -470,12 +470,14 @@ namespace ContextAnalyzers.Rules
 
             // The formatter indents the declaration; it goes on a line of its own when the statement starts one (code written
             // on one line stays on one line).
-            var startsLine = statement.GetFirstToken().GetPreviousToken().TrailingTrivia.Concat(leading).Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            // The line ending is the document's own (the one before the statement), never a hard-coded CRLF.
+            var endOfLine = statement.GetFirstToken().GetPreviousToken().TrailingTrivia.Concat(leading).FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            var startsLine = endOfLine.IsKind(SyntaxKind.EndOfLineTrivia);
             var declaration = SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
                     SyntaxFactory.IdentifierName("var"),
                     SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(FixSyntax.Identifier(name)).WithInitializer(SyntaxFactory.EqualsValueClause(Capture(simple))))))
                 .WithLeadingTrivia(leading.Take(blankLines))
-                .WithTrailingTrivia(startsLine ? SyntaxFactory.ElasticCarriageReturnLineFeed : SyntaxFactory.Space)
+                .WithTrailingTrivia(startsLine ? endOfLine : SyntaxFactory.Space)
                 .WithAdditionalAnnotations(Formatter.Annotation);
             return (declaration, statement.WithLeadingTrivia(leading.Skip(blankLines)));
         }
