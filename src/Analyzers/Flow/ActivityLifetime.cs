@@ -211,6 +211,10 @@ namespace ContextAnalyzers.Flow
                 case IIsNullOperation:
                     return true;
 
+                // Passed to a method that only looks at it (tags, reads, enriches): still this method's to end.
+                case IArgumentOperation argument when argument.Value == reference:
+                    return !ArgumentOwnership.TakesOwnership(argument, CancellationToken.None);
+
                 // local ??= other / local ?? other would alias: transfer.
                 default:
                     return false;
