@@ -17,7 +17,8 @@ namespace ContextAnalyzers.Flow
     /// <item>a method of this compilation: from its syntax, one level deep: it takes ownership when it ends the parameter
     /// (<c>Stop</c>/<c>Dispose</c>/<c>End</c>), stores it, returns it, captures it or passes it to anything but a
     /// delegate's <c>Invoke</c>; member reads and calls on it (<c>p.SetTag(..)</c>, <c>p?.Context</c>) and null tests do not;</item>
-    /// <item>a delegate of the caller (<c>enrich?.Invoke(activity)</c>) that returns nothing: an enrichment callback;</item>
+    /// <item>a delegate named as an enrichment callback (<c>enrich?.Invoke(activity)</c>) that returns nothing; any other
+    /// delegate (an <c>owner</c> callback) may keep it;</item>
     /// <item>any other callee: it takes ownership unless its parameter is typed <c>Activity</c>/<c>TelemetrySpan</c>, it
     /// returns nothing, and its name does not say it keeps or ends the value (<c>Add</c>, <c>Store</c>, <c>Track</c>,
     /// <c>Register</c>, <c>SetCurrent</c>, <c>Stop</c>, <c>End</c>...).</item>
@@ -48,7 +49,9 @@ namespace ContextAnalyzers.Flow
             var method = call.TargetMethod;
             if (method.MethodKind == MethodKind.DelegateInvoke)
             {
-                return !method.ReturnsVoid; // enrich?.Invoke(activity): a callback that looks at it
+                // enrich?.Invoke(activity): an enrichment callback looks at it; any other delegate (an 'owner' callback)
+                // may keep or end it.
+                return !method.ReturnsVoid || DelegateName(call)?.IndexOf("nrich", StringComparison.Ordinal) is null or < 0;
             }
 
             var definition = parameter.OriginalDefinition;
@@ -86,6 +89,35 @@ namespace ContextAnalyzers.Flow
             }
 
             return false;
+        }
+
+        private static string? DelegateName(IInvocationOperation call)
+        {
+            var instance = call.Instance;
+            while (instance is IConversionOperation conversion)
+            {
+                instance = conversion.Operand;
+            }
+
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var parent = call.Parent; parent is not null; parent = parent.Parent)
+                {
+                    if (parent is IConditionalAccessOperation access)
+                    {
+                        instance = access.Operation;
+                        break;
+                    }
+                }
+            }
+
+            return instance switch
+            {
+                IParameterReferenceOperation parameter => parameter.Parameter.Name,
+                ILocalReferenceOperation local => local.Local.Name,
+                IMemberReferenceOperation member => member.Member.Name,
+                _ => null,
+            };
         }
 
         private static bool IsActivityType(ITypeSymbol type) =>

@@ -36,8 +36,11 @@ public partial class CTX102ActivityNotEndedTests
 
     [Fact]
     public Task Passed_to_methods_that_end_or_keep_it_is_silent() => Silent("""
-            void M(Func<Activity?, bool> accept)
+            void M(Func<Activity?, bool> accept, Action<Activity?> owner)
             {
+                var g = Source.StartActivity("g");
+                owner(g);
+
                 var a = Source.StartActivity("a");
                 Finish(a);
 
