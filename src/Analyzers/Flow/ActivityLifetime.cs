@@ -85,19 +85,49 @@ namespace ContextAnalyzers.Flow
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var cfg = CreateGraph(root, cancellationToken);
-            functions.Reverse();
-            foreach (var function in functions)
+            var cfg = GraphOf(root, functions, cancellationToken);
+            return cfg is null ? LifetimeOutcome.Unknown : new PathWalker(cfg, local, start.Syntax).Run(cancellationToken);
+        }
+
+        /// <summary>
+        /// Is the value <paramref name="start"/> leaves in <paramref name="local"/> still live (not ended, not overwritten,
+        /// not null-tested away) on some path from the start to <paramref name="at"/>? Decided on the same graph and with
+        /// the same notion of "ended" as <see cref="Analyze"/>: after <c>if (x) activity?.Stop();</c> the activity is live
+        /// on the other path. Null when the graph cannot be built (the caller falls back to its own estimate).
+        /// </summary>
+        public static bool? IsLiveAt(IOperation start, ILocalSymbol local, IOperation at, CancellationToken cancellationToken)
+        {
+            IOperation root = start;
+            var functions = new List<IOperation>();
+            for (var current = start.Parent; current is not null; current = current.Parent)
             {
-                if (cfg is null)
+                if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
                 {
-                    break;
+                    functions.Add(current);
                 }
 
-                cfg = FlowGraphs.NestedGraph(cfg, function, cancellationToken);
+                root = current;
             }
 
-            return cfg is null ? LifetimeOutcome.Unknown : new PathWalker(cfg, local, start.Syntax).Run(cancellationToken);
+            var cfg = GraphOf(root, functions, cancellationToken);
+            if (cfg is null)
+            {
+                return null;
+            }
+
+            var walker = new PathWalker(cfg, local, start.Syntax) { LiveTarget = at.Syntax };
+            return walker.Run(cancellationToken) == LifetimeOutcome.Unknown ? null : walker.Reached;
+        }
+
+        private static ControlFlowGraph? GraphOf(IOperation root, List<IOperation> functionsInnermostFirst, CancellationToken cancellationToken)
+        {
+            var cfg = CreateGraph(root, cancellationToken);
+            for (var i = functionsInnermostFirst.Count - 1; i >= 0 && cfg is not null; i--)
+            {
+                cfg = FlowGraphs.NestedGraph(cfg, functionsInnermostFirst[i], cancellationToken);
+            }
+
+            return cfg;
         }
 
         private static bool IsDeclaredIn(ILocalSymbol local, SyntaxNode scope)
@@ -180,6 +210,10 @@ namespace ContextAnalyzers.Flow
                     return !DeclaresSymbol(pattern.Pattern);
                 case IIsNullOperation:
                     return true;
+
+                // Passed to a method that only looks at it (tags, reads, enriches): still this method's to end.
+                case IArgumentOperation argument when argument.Value == reference:
+                    return !ArgumentOwnership.TakesOwnership(argument, CancellationToken.None);
 
                 // local ??= other / local ?? other would alias: transfer.
                 default:
@@ -289,6 +323,12 @@ namespace ContextAnalyzers.Flow
             private readonly HashSet<int> visited = new HashSet<int>();
             private LifetimeOutcome worst = LifetimeOutcome.Ended;
 
+            /// <summary>When set, the walk looks for this syntax instead of judging the ending: <see cref="Reached"/>.</summary>
+            public SyntaxNode? LiveTarget { get; set; }
+
+            /// <summary>A path from the start reached <see cref="LiveTarget"/> before ending the local.</summary>
+            public bool Reached { get; private set; }
+
             public PathWalker(ControlFlowGraph cfg, ILocalSymbol local, SyntaxNode startSyntax)
             {
                 this.cfg = cfg;
@@ -346,7 +386,7 @@ namespace ContextAnalyzers.Flow
             {
                 var stack = new Stack<(BasicBlock Block, int Index)>();
                 stack.Push((first, firstIndex));
-                while (stack.Count > 0)
+                while (stack.Count > 0 && !Reached)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var (block, index) = stack.Pop();
@@ -360,6 +400,11 @@ namespace ContextAnalyzers.Flow
                 for (var i = index; i < block.Operations.Length; i++)
                 {
                     var operation = block.Operations[i];
+                    if (IsTarget(operation))
+                    {
+                        return;
+                    }
+
                     if (ContainsEnd(operation))
                     {
                         return;
@@ -381,6 +426,11 @@ namespace ContextAnalyzers.Flow
                 BasicBlock? nullSuccessor = null;
                 if (branchValue is not null)
                 {
+                    if (IsTarget(branchValue))
+                    {
+                        return;
+                    }
+
                     if (ContainsEnd(branchValue))
                     {
                         return;
@@ -451,6 +501,17 @@ namespace ContextAnalyzers.Flow
                 {
                     stack.Push((destination, 0));
                 }
+            }
+
+            private bool IsTarget(IOperation operation)
+            {
+                if (LiveTarget is null || !operation.Syntax.Span.Contains(LiveTarget.Span) || operation.Syntax.SyntaxTree != LiveTarget.SyntaxTree)
+                {
+                    return false;
+                }
+
+                Reached = true;
+                return true;
             }
 
             private void Record(LifetimeOutcome outcome)

@@ -8,21 +8,26 @@ namespace ContextAnalyzers.Flow
 {
     /// <summary>
     /// "An activity started in this method is live at this point": bounded to one function (method, local function or
-    /// lambda), no interprocedural analysis. An activity is started by <c>ActivitySource.StartActivity</c>,
-    /// <c>Tracer.StartActiveSpan</c> or <c>Activity.Start()</c> stored in a local (or a <c>using</c> resource); it is
-    /// live from its declaration to the end of its <c>using</c> scope, to the first <c>Stop()</c>/<c>Dispose()</c> on the
-    /// local, or, when the function never ends it, to the end of the declaring block.
+    /// lambda). An activity is started by any value <see cref="ActivityStarts"/> recognises (a start call, a conditional
+    /// start, a fluent <c>new Activity(..).Start()</c>, a helper of the compilation that returns a started activity) held
+    /// in a local or a <c>using</c> resource, or by <c>local.Start()</c> on a created activity. It is live within its
+    /// <c>using</c> scope; a plain local is live wherever a path from the start reaches without ending it (decided on the
+    /// control-flow graph by <see cref="ActivityLifetime.IsLiveAt"/>: after <c>if (x) activity?.Stop();</c> it is still
+    /// live on the other path).
     /// </summary>
     internal sealed class LiveActivity
     {
-        private LiveActivity(string name, ILocalSymbol? local, int start, int liveEnd, bool endsInFunction)
+        private readonly IOperation? startOperation;
+        private bool? endsInFunction;
+
+        private LiveActivity(string name, ILocalSymbol? local, int start, int liveEnd, bool? endsInFunction, IOperation? startOperation)
         {
-            StartCall = null;
             Name = name;
             Local = local;
             Start = start;
             LiveEnd = liveEnd;
-            EndsInFunction = endsInFunction;
+            this.endsInFunction = endsInFunction;
+            this.startOperation = startOperation;
         }
 
         /// <summary>The local's name, else the activity name literal, else "the activity".</summary>
@@ -35,83 +40,105 @@ namespace ContextAnalyzers.Flow
 
         public int Start { get; }
 
-        /// <summary>Where the activity ends (the <c>using</c> scope's end or the stop call), or the declaring block's end.</summary>
+        /// <summary>Where the activity ends (the <c>using</c> scope's end or the last stop call), or the declaring block's end.</summary>
         public int LiveEnd { get; }
 
-        /// <summary>True when the function itself ends the activity (a <c>using</c> or a stop/dispose call).</summary>
-        public bool EndsInFunction { get; }
+        /// <summary>True when the function itself ends the activity (a <c>using</c>, or a stop/dispose call on every path).</summary>
+        public bool EndsInFunction(CancellationToken cancellationToken)
+        {
+            if (endsInFunction is null)
+            {
+                // The same path analysis as CTX102: only an activity this function ends "ends here"; one that is handed off
+                // (returned, stored, captured) is still live at the stop call but not ended by it.
+                var outcome = startOperation is not null && Local is not null
+                    ? ActivityLifetime.Analyze(startOperation, Local, cancellationToken)
+                    : LifetimeOutcome.Unknown;
+                endsInFunction = outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown);
+            }
+
+            return endsInFunction.Value;
+        }
 
         /// <summary>The innermost activity started in <paramref name="at"/>'s own function that is live at it, if any.</summary>
         public static LiveActivity? At(IOperation at, CancellationToken cancellationToken)
         {
             var function = FlowOperations.EnclosingFunction(at);
-            if (function is null)
+            if (function is null || at.SemanticModel is null)
             {
                 return null;
             }
 
+            var types = KnownTypes.Get(at.SemanticModel.Compilation);
             var position = at.Syntax.SpanStart;
-            LiveActivity? best = null;
+            List<LiveActivity>? candidates = null;
             foreach (var operation in FlowOperations.OwnOperations(function))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (operation.Syntax.SpanStart > position)
+                {
+                    continue;
+                }
+
                 var candidate = operation switch
                 {
-                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function, cancellationToken),
-                    IUsingOperation { Resources: IInvocationOperation resource } usingOperation when IsStart(resource) => FromUsingResource(usingOperation, resource),
+                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function, types, cancellationToken),
+                    IUsingOperation { Resources: { } resource } usingOperation when ActivityStarts.StartOf(resource, types, true, cancellationToken) is { } call
+                        => FromUsingResource(usingOperation, call),
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target, Parent: IExpressionStatementOperation } assignment
+                        when ActivityStarts.StartOf(assignment.Value, types, true, cancellationToken) is { } call
+                        => FromStartedLocal(target.Local, call, assignment.Syntax.Span.End, assignment.Syntax, function),
+                    IInvocationOperation { TargetMethod.Name: "Start" } startCall when ActivityStarts.IsStartCall(startCall, types, true)
+                        && ReceiverLocal(startCall) is { } created && IsCreatedActivityLocal(created, function, types)
+                        => FromStartedLocal(created, startCall, startCall.Syntax.Span.End, startCall.Syntax, function),
                     _ => null,
                 };
 
-                if (candidate is not null && candidate.Start <= position && position < candidate.LiveEnd
-                    && (best is null || candidate.Start > best.Start))
+                if (candidate is not null && candidate.Start <= position && position < candidate.LiveEnd)
                 {
-                    best = candidate;
+                    (candidates ??= new List<LiveActivity>()).Add(candidate);
                 }
             }
 
-            return best;
-        }
-
-        /// <summary>Does this call start an activity and make it current?</summary>
-        public static bool IsStart(IOperation? operation)
-        {
-            if (FlowOperations.SkipConversions(operation) is not IInvocationOperation invocation)
-            {
-                return false;
-            }
-
-            var method = invocation.TargetMethod;
-            switch (method.Name)
-            {
-                case "StartActivity":
-                    return FlowOperations.IsType(method.ContainingType, "System.Diagnostics", "ActivitySource");
-                case "StartActiveSpan":
-                    return FlowOperations.IsType(method.ContainingType, "OpenTelemetry.Trace", "Tracer");
-                case "Start":
-                    return !method.IsStatic && FlowOperations.IsType(method.ContainingType, "System.Diagnostics", "Activity");
-                default:
-                    return false;
-            }
-        }
-
-        private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function, CancellationToken cancellationToken)
-        {
-            if (!IsStart(declarator.Initializer?.Value))
+            if (candidates is null)
             {
                 return null;
             }
 
-            var result = FromStartedLocal(declarator, function, cancellationToken);
-            if (result is not null)
+            // The innermost (latest started) activity that a path reaches this point with.
+            candidates.Sort((a, b) => b.Start.CompareTo(a.Start));
+            foreach (var candidate in candidates)
             {
-                result.StartCall = FlowOperations.SkipConversions(declarator.Initializer?.Value) as IInvocationOperation;
+                if (candidate.IsLiveAt(at, cancellationToken))
+                {
+                    return candidate;
+                }
             }
 
-            return result;
+            return null;
         }
 
-        private static LiveActivity? FromStartedLocal(IVariableDeclaratorOperation declarator, IOperation function, CancellationToken cancellationToken)
+        /// <summary>Does this value start an activity and make it current?</summary>
+        public static bool IsStart(IOperation? operation, KnownTypes types, CancellationToken cancellationToken = default)
+            => ActivityStarts.StartOf(operation, types, true, cancellationToken) is not null;
+
+        private bool IsLiveAt(IOperation at, CancellationToken cancellationToken)
         {
+            if (startOperation is null || Local is null)
+            {
+                return true; // a using scope: its syntax is its lifetime
+            }
+
+            return ActivityLifetime.IsLiveAt(startOperation, Local, at, cancellationToken) ?? true;
+        }
+
+        private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function, KnownTypes types, CancellationToken cancellationToken)
+        {
+            var call = ActivityStarts.StartOf(declarator.Initializer?.Value, types, true, cancellationToken);
+            if (call is null)
+            {
+                return null;
+            }
+
             var local = declarator.Symbol;
             var start = declarator.Syntax.Span.End;
             for (var parent = declarator.Parent; parent is not null && parent != function; parent = parent.Parent)
@@ -119,12 +146,12 @@ namespace ContextAnalyzers.Flow
                 if (parent is IUsingDeclarationOperation usingDeclaration)
                 {
                     var scope = usingDeclaration.Syntax.Parent;
-                    return scope is null ? null : new LiveActivity(local.Name, local, start, scope.Span.End, true);
+                    return scope is null ? null : new LiveActivity(local.Name, local, start, scope.Span.End, true, null) { StartCall = call };
                 }
 
                 if (parent is IUsingOperation usingOperation)
                 {
-                    return new LiveActivity(local.Name, local, start, usingOperation.Body.Syntax.Span.End, true);
+                    return new LiveActivity(local.Name, local, start, usingOperation.Body.Syntax.Span.End, true, null) { StartCall = call };
                 }
 
                 if (parent is not (IVariableDeclarationOperation or IVariableDeclarationGroupOperation))
@@ -133,31 +160,33 @@ namespace ContextAnalyzers.Flow
                 }
             }
 
-            // A plain local: live until the first Stop()/Dispose() on it, or the declaring block's end.
-            var end = int.MaxValue;
+            return FromStartedLocal(local, call, start, declarator.Syntax, function);
+        }
+
+        /// <summary>A plain local: live where a path from the start reaches without ending it.</summary>
+        private static LiveActivity? FromStartedLocal(ILocalSymbol local, IInvocationOperation call, int start, SyntaxNode startSyntax, IOperation function)
+        {
+            var lastEnd = -1;
             foreach (var operation in FlowOperations.OwnOperations(function))
             {
-                if (operation is IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } call
-                    && call.Syntax.SpanStart > start
-                    && call.Syntax.SpanStart < end
-                    && FlowOperations.IsLocal(call.Instance, local))
+                if (operation is IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } stop
+                    && stop.Syntax.SpanStart > start
+                    && stop.Syntax.SpanStart > lastEnd
+                    && FlowOperations.IsLocal(stop.Instance, local))
                 {
-                    end = call.Syntax.SpanStart;
+                    lastEnd = stop.Syntax.SpanStart;
                 }
             }
 
-            if (end != int.MaxValue)
+            if (lastEnd >= 0)
             {
-                // The same path analysis as CTX102: only an activity this function ends on every path "ends here";
-                // one that is handed off (returned, stored) is still live at the stop call but not ended by it.
-                var outcome = declarator.Initializer?.Value is { } startCall
-                    ? ActivityLifetime.Analyze(startCall, local, cancellationToken)
-                    : LifetimeOutcome.Unknown;
-                return new LiveActivity(local.Name, local, start, end, outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown));
+                return new LiveActivity(local.Name, local, start, lastEnd, null, call) { StartCall = call };
             }
 
-            var block = declarator.Syntax.FirstAncestorOrSelf<BlockSyntax>();
-            return block is null ? null : new LiveActivity(local.Name, local, start, block.Span.End, false);
+            // Never ended here: live to the end of the block that declares it (or holds the start).
+            var block = (local.DeclaringSyntaxReferences.Length == 1 ? local.DeclaringSyntaxReferences[0].GetSyntax() : startSyntax)
+                .FirstAncestorOrSelf<BlockSyntax>();
+            return block is null ? null : new LiveActivity(local.Name, local, start, block.Span.End, false, call) { StartCall = call };
         }
 
         private static LiveActivity FromUsingResource(IUsingOperation usingOperation, IInvocationOperation resource)
@@ -168,7 +197,39 @@ namespace ContextAnalyzers.Flow
                 name = literal;
             }
 
-            return new LiveActivity(name, null, resource.Syntax.Span.End, usingOperation.Body.Syntax.Span.End, true) { StartCall = resource };
+            return new LiveActivity(name, null, resource.Syntax.Span.End, usingOperation.Body.Syntax.Span.End, true, null) { StartCall = resource };
+        }
+
+        private static ILocalSymbol? ReceiverLocal(IInvocationOperation call)
+        {
+            var instance = FlowOperations.SkipConversions(call.Instance);
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var parent = call.Parent; parent is not null; parent = parent.Parent)
+                {
+                    if (parent is IConditionalAccessOperation access)
+                    {
+                        instance = FlowOperations.SkipConversions(access.Operation);
+                        break;
+                    }
+                }
+            }
+
+            return (instance as ILocalReferenceOperation)?.Local;
+        }
+
+        /// <summary>A local of this function initialised with <c>new Activity(..)</c> or <c>source.CreateActivity(..)</c>.</summary>
+        private static bool IsCreatedActivityLocal(ILocalSymbol local, IOperation function, KnownTypes types)
+        {
+            foreach (var operation in FlowOperations.OwnOperations(function))
+            {
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                {
+                    return ActivityStarts.IsFreshActivity(declarator.Initializer?.Value, types);
+                }
+            }
+
+            return false;
         }
     }
 

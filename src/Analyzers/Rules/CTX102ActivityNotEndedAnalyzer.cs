@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Threading;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -93,12 +94,12 @@ namespace ContextAnalyzers.Rules
             }
             else
             {
-                if (method.Name == "Start" && !IsFreshActivity(invocation, types))
+                if (method.Name == "Start" && !ActivityStarts.IsFreshActivity(invocation.Instance, types))
                 {
                     return; // field.Start(), parameter.Start(): someone else owns it
                 }
 
-                var consumer = FindConsumer(ref value);
+                var consumer = FindConsumer(ref value, invocation, types, context.CancellationToken);
                 switch (consumer)
                 {
                     case Consumer.Discarded:
@@ -166,30 +167,6 @@ namespace ContextAnalyzers.Rules
             return local is not null;
         }
 
-        /// <summary><c>new Activity(..).Start()</c> or <c>source.CreateActivity(..)?.Start()</c>.</summary>
-        private static bool IsFreshActivity(IInvocationOperation start, KnownTypes types)
-        {
-            var instance = SkipConversions(start.Instance);
-            if (instance is IConditionalAccessInstanceOperation)
-            {
-                for (var parent = start.Parent; parent is not null; parent = parent.Parent)
-                {
-                    if (parent is IConditionalAccessOperation conditional)
-                    {
-                        instance = SkipConversions(conditional.Operation);
-                        break;
-                    }
-                }
-            }
-
-            return instance switch
-            {
-                IObjectCreationOperation creation => SymbolEqualityComparer.Default.Equals(creation.Type, types.Activity),
-                IInvocationOperation { TargetMethod.Name: "CreateActivity" } create => SymbolEqualityComparer.Default.Equals(create.TargetMethod.ContainingType, types.ActivitySource),
-                _ => false,
-            };
-        }
-
         private enum Consumer
         {
             Transferred,
@@ -202,7 +179,7 @@ namespace ContextAnalyzers.Rules
         /// Follows the started value up through conversions, conditional access and fluent calls (<c>SetTag</c> returns the
         /// same activity) to what consumes it. On return, <paramref name="value"/> is the operation whose parent consumes it.
         /// </summary>
-        private static Consumer FindConsumer(ref IOperation value)
+        private static Consumer FindConsumer(ref IOperation value, IInvocationOperation start, KnownTypes types, CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -210,7 +187,28 @@ namespace ContextAnalyzers.Rules
                 switch (parent)
                 {
                     case IConversionOperation:
+                    case IParenthesizedOperation:
                         value = parent;
+                        continue;
+
+                    // enabled ? source.StartActivity(..) : null, a ?? source.StartActivity(..), a switch expression whose arms
+                    // are starts or null: the conditional is the started value (judged once, at its first start).
+                    case IConditionalOperation conditional when conditional.Condition != value:
+                    case ICoalesceOperation:
+                        if (ActivityStarts.StartOf(parent, types, false, cancellationToken) != start)
+                        {
+                            return Consumer.Transferred;
+                        }
+
+                        value = parent;
+                        continue;
+                    case ISwitchExpressionArmOperation { Parent: ISwitchExpressionOperation switchExpression } arm when arm.Value == value:
+                        if (ActivityStarts.StartOf(switchExpression, types, false, cancellationToken) != start)
+                        {
+                            return Consumer.Transferred;
+                        }
+
+                        value = switchExpression;
                         continue;
                     case IConditionalAccessOperation conditional when conditional.Operation == value:
                         if (!ContinuesSameValue(conditional.WhenNotNull))

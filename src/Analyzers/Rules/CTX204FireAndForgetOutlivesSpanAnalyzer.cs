@@ -33,7 +33,8 @@ namespace ContextAnalyzers.Rules
                 // Only bodies that start an activity can have a live one: a cheap syntactic gate per code block.
                 start.RegisterOperationBlockStartAction(block =>
                 {
-                    if (!StartsActivity(block.OperationBlocks, block.CancellationToken))
+                    if (!StartsActivity(block.OperationBlocks, block.CancellationToken)
+                        && !ActivityStarts.CompilationHasStartHelpers(types, block.CancellationToken))
                     {
                         return;
                     }
@@ -67,7 +68,7 @@ namespace ContextAnalyzers.Rules
             }
 
             var live = LiveActivity.At(invocation, context.CancellationToken);
-            if (live is null || !live.EndsInFunction || FlowOperations.SuppressFlowRegion(invocation) is not null)
+            if (live is null || !live.EndsInFunction(context.CancellationToken) || FlowOperations.SuppressFlowRegion(invocation) is not null)
             {
                 return;
             }

@@ -32,7 +32,8 @@ namespace ContextAnalyzers.Rules
 
                 start.RegisterOperationBlockStartAction(block =>
                 {
-                    if (!CTX204FireAndForgetOutlivesSpanAnalyzer.StartsActivity(block.OperationBlocks, block.CancellationToken))
+                    if (!CTX204FireAndForgetOutlivesSpanAnalyzer.StartsActivity(block.OperationBlocks, block.CancellationToken)
+                        && !ActivityStarts.CompilationHasStartHelpers(types, block.CancellationToken))
                     {
                         return;
                     }

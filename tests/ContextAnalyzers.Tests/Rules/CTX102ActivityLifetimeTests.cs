@@ -18,6 +18,9 @@ public class CTX102ActivityLifetimeTests
     [InlineData("var a = S.StartActivity(\"x\"); if (a == null) return; try { W(); } finally { a.Dispose(); }", "Ended")]
     [InlineData("var a = S.StartActivity(\"x\"); a?.Stop();", "Ended")]
     [InlineData("var a = S.StartActivity(\"x\"); Keep(a);", "Transferred")]
+    [InlineData("var a = S.StartActivity(\"x\"); Tag(a);", "NotEndedOnSomePath")]
+    [InlineData("var a = S.StartActivity(\"x\"); Tag(a); a?.Stop();", "NotEndedOnException")]
+    [InlineData("var a = S.StartActivity(\"x\"); try { Tag(a); } finally { a?.Stop(); }", "Ended")]
     [InlineData("var a = S.StartActivity(\"x\"); var b = a; b?.Stop();", "Transferred")]
     [InlineData("var a = S.StartActivity(\"x\"); Action f = () => a?.Stop(); f();", "Transferred")]
     [InlineData("var a = S.StartActivity(\"x\"); if (c) return; a?.Stop();", "NotEndedOnSomePath")]
@@ -33,7 +36,9 @@ public class CTX102ActivityLifetimeTests
             {
                 static readonly ActivitySource S = new("s");
                 static void W() { }
-                static void Keep(Activity? a) { }
+                static Activity? kept;
+                static void Keep(Activity? a) => kept = a;
+                static void Tag(Activity? a) { a?.SetTag("k", 1); }
                 void M(bool c)
                 {
             """ + body + """

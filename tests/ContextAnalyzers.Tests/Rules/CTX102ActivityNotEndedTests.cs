@@ -268,7 +268,8 @@ public partial class CTX102ActivityNotEndedTests
                 shared = a;
             }
 
-            static void Keep(Activity? a) { }
+            static readonly List<Activity?> kept = new();
+            static void Keep(Activity? a) => kept.Add(a);
         """);
 
     [Fact]

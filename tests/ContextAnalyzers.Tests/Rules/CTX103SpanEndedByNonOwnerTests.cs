@@ -44,6 +44,113 @@ public class CTX103SpanEndedByNonOwnerTests
         """);
 
     [Fact]
+    public Task Through_a_pattern_that_matches_the_current_value() => Verify.VerifyAnalyzerAsync(Usings + """
+        class C
+        {
+            void M(Exception e)
+            {
+                if (Activity.Current is { } activity)
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, e.Message);
+                    [|activity.Stop()|];
+                }
+
+                if (Activity.Current is Activity typed)
+                {
+                    [|typed.Dispose()|];
+                }
+
+                if (Tracer.CurrentSpan is { } span)
+                {
+                    [|span.End()|];
+                }
+            }
+
+            void Later()
+            {
+                var current = Activity.Current;
+                Console.WriteLine(current?.Id);
+                [|current?.Stop()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Silent_when_the_code_checks_it_is_the_activity_it_started() => Verify.VerifyAnalyzerAsync(Usings + """
+        class C
+        {
+            static readonly ActivitySource Source = new("c");
+            const string OutName = "c.out";
+            Activity? saved;
+
+            void ByName(bool client)
+            {
+                var activity = Activity.Current;
+                if (activity == null)
+                {
+                    return;
+                }
+
+                var mine = client && activity.OperationName == OutName;
+                if (mine)
+                {
+                    activity.Stop();
+                }
+            }
+
+            void BySource()
+            {
+                if (Activity.Current is { } activity && activity.Source == Source)
+                {
+                    activity.Stop();
+                }
+
+                if (Activity.Current?.Source == Source)
+                {
+                    Activity.Current.Stop();
+                }
+            }
+
+            void ByPattern()
+            {
+                if (Activity.Current is { OperationName: OutName } activity)
+                {
+                    activity.Stop();
+                }
+            }
+
+            void ByReference()
+            {
+                if (Activity.Current == saved)
+                {
+                    Activity.Current?.Stop();
+                }
+
+                var current = Activity.Current;
+                if (ReferenceEquals(current, saved))
+                {
+                    current?.Dispose();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_null_test_is_not_an_ownership_check() => Verify.VerifyAnalyzerAsync(Usings + """
+        class C
+        {
+            void M()
+            {
+                var activity = Activity.Current;
+                if (activity != null)
+                {
+                    [|activity.Stop()|];
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task Silent_on_owned_activities_and_other_members() => Verify.VerifyAnalyzerAsync(Usings + """
         class C
         {

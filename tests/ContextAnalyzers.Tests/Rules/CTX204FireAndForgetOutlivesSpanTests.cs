@@ -48,6 +48,51 @@ public class CTX204FireAndForgetOutlivesSpanTests
         await Verify.VerifyAnalyzerAsync(Code(member));
     }
 
+    // Starts written as values the rules used not to see: a conditional start, a coalesce, a switch expression, a fluent
+    // start, a created activity started later, a helper of the compilation that returns a started activity.
+    [Theory]
+    [InlineData("void M(bool on) { using var activity = on ? Source.StartActivity(\"startup\") : null; loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("void M(bool on) { using var activity = on ? null : Source.StartActivity(\"startup\"); loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("void M() { using var activity = Source.StartActivity(\"a\") ?? Source.StartActivity(\"b\"); loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("void M(int mode) { using var activity = mode switch { 0 => null, _ => Source.StartActivity(\"startup\") }; loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("void M(string id) { using var activity = new Activity(\"startup\").SetParentId(id).Start(); loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("void M() { var activity = Source.CreateActivity(\"startup\", ActivityKind.Internal); activity?.Start(); loop = [|Task.Run|](() => LoopForeverAsync()); activity?.Stop(); }")]
+    [InlineData("static Activity? StartStartup() => Source.StartActivity(\"startup\"); void M() { using var activity = StartStartup(); loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("static Activity? StartStartup(bool on) { var a = on ? Source.StartActivity(\"startup\") : null; return a; } void M() { using var activity = StartStartup(true); loop = [|Task.Run|](() => LoopForeverAsync()); }")]
+    [InlineData("async Task M(bool on) { using var activity = on ? Source.StartActivity(\"startup\") : null; await SendAsync(); loop = [|Task.Run|](async () => { while (true) { await SendAsync(); } }); }")]
+    public async Task Flags_work_started_under_conditional_fluent_and_helper_starts(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
+    // "Live here" is decided on the paths: stopped on one branch, still live on the other.
+    [Theory]
+    [InlineData("void M(bool x) { var activity = Source.StartActivity(\"request\"); if (x) { activity?.Stop(); } else { loop = [|Task.Run|](() => LoopForeverAsync()); activity?.Stop(); } }")]
+    [InlineData("void M(bool x) { var activity = Source.StartActivity(\"request\"); if (x) activity?.Stop(); loop = [|Task.Run|](() => LoopForeverAsync()); activity?.Stop(); }")]
+    public async Task Flags_work_started_on_a_path_where_the_activity_is_live(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
+    [Theory]
+    // The conditional start is disposed before the loop starts, or the loop is awaited inside the span.
+    [InlineData("void M(bool on) { using (var activity = on ? Source.StartActivity(\"startup\") : null) { Work(); } loop = Task.Run(() => LoopForeverAsync()); }")]
+    [InlineData("async Task M(bool on) { using var activity = on ? Source.StartActivity(\"startup\") : null; await Task.Run(() => LoopForeverAsync()); }")]
+    [InlineData("void M(bool on) { var activity = on ? Source.StartActivity(\"startup\") : null; activity?.Stop(); loop = Task.Run(() => LoopForeverAsync()); }")]
+    // Stopped on every path before the work starts.
+    [InlineData("void M(bool x) { var activity = Source.StartActivity(\"request\"); if (x) { activity?.Stop(); } else { activity?.Dispose(); } loop = Task.Run(() => LoopForeverAsync()); }")]
+    // The conditional's other branch is someone else's activity: not started here.
+    [InlineData("void M(bool on) { var activity = on ? Source.StartActivity(\"startup\") : Activity.Current; loop = Task.Run(() => LoopForeverAsync()); activity?.Stop(); }")]
+    // A created activity that is never started, and a helper that returns someone else's activity.
+    [InlineData("void M() { var activity = Source.CreateActivity(\"startup\", ActivityKind.Internal); loop = Task.Run(() => LoopForeverAsync()); activity?.Dispose(); }")]
+    [InlineData("static Activity? Current() => Activity.Current; void M() { using var activity = Current(); loop = Task.Run(() => LoopForeverAsync()); }")]
+    // The loop is started under suppressed flow.
+    [InlineData("void M(bool on) { using var activity = on ? Source.StartActivity(\"startup\") : null; using (ExecutionContext.SuppressFlow()) { loop = Task.Run(() => LoopForeverAsync()); } }")]
+    public async Task Silent_for_conditional_starts_ended_first_or_not_ours(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
     [Fact]
     public async Task Message_names_the_activity()
     {

@@ -136,6 +136,32 @@ public class CTX402ActivityStartedWithoutExtractedParentTests
         await test.RunAsync();
     }
 
+    [Theory]
+    // The extracted ActivityContext read only for a tag or a test is not a parent.
+    [InlineData("using var activity = {|#0:Source.StartActivity(\"process\")|}; activity?.SetTag(\"sampled\", context.ActivityContext.TraceFlags.ToString());")]
+    [InlineData("var remote = context.ActivityContext.IsRemote; using var activity = {|#0:Source.StartActivity(\"process\")|}; activity?.SetTag(\"remote\", remote);")]
+    [InlineData("var present = context.ActivityContext != default; using var activity = {|#0:Source.StartActivity(\"process\", ActivityKind.Consumer, default(ActivityContext))|}; activity?.SetTag(\"present\", present);")]
+    // Started on the ambient context, or as a new activity with no parent, while the extracted one waits in a local.
+    [InlineData("var present = context.ActivityContext != default; using var activity = {|#0:Source.StartActivity(\"process\", ActivityKind.Consumer, Activity.Current?.Context ?? default)|};")]
+    [InlineData("var present = context.ActivityContext.IsValid(); using var activity = {|#0:new Activity(\"process\").Start()|};")]
+    public async Task Extracted_context_read_only_for_a_tag_is_still_an_orphan_start(string body)
+    {
+        var test = Verify.Create();
+        test.TestCode = Consumer("        var context = Propagator.Extract(default, headers, Get);\n        Baggage.Current = context.Baggage;\n        " + body);
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("The activity is started without the parent context", "context"));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("using var activity = Source.StartActivity(\"process\", ActivityKind.Consumer, context.ActivityContext); activity?.SetTag(\"remote\", context.ActivityContext.IsRemote);")]
+    [InlineData("var parent = context.ActivityContext; using var activity = Source.StartActivity(\"process\", ActivityKind.Consumer, parent);")]
+    [InlineData("using var activity = new Activity(\"process\").SetParentId(context.ActivityContext.TraceId, context.ActivityContext.SpanId, context.ActivityContext.TraceFlags).Start();")]
+    [InlineData("var activity = new Activity(\"process\"); activity.SetParentId(context.ActivityContext.TraceId, context.ActivityContext.SpanId); activity.Start(); activity.Stop();")]
+    public async Task Silent_when_the_extracted_context_is_the_parent(string body)
+    {
+        await Verify.VerifyAnalyzerAsync(Consumer("        var context = Propagator.Extract(default, headers, Get);\n        Baggage.Current = context.Baggage;\n        " + body));
+    }
+
     [Fact]
     public async Task Silent_when_baggage_is_attached_or_passed_explicitly()
     {
