@@ -128,7 +128,51 @@ namespace ContextAnalyzers.Flow
                 return true; // a using scope: its syntax is its lifetime
             }
 
+            // The path walk only matters when something between the start and this point may end the activity: without
+            // an end call on the local in between, every path from the start reaches here with it live (and no graph is built).
+            if (!MayEndBetween(Local.Name, startOperation.Syntax.Span.End, at.Syntax.SpanStart, startOperation.Syntax))
+            {
+                return true;
+            }
+
             return ActivityLifetime.IsLiveAt(startOperation, Local, at, cancellationToken) ?? true;
+        }
+
+        /// <summary>A <c>Stop</c>/<c>Dispose</c>/<c>End</c> call on the local (<c>a.Stop()</c>, <c>a?.Dispose()</c>) between two positions of the function.</summary>
+        private static bool MayEndBetween(string name, int from, int to, SyntaxNode start)
+        {
+            var function = start.FirstAncestorOrSelf<SyntaxNode>(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax
+                or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax
+                or Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
+                or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
+                or Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax);
+            if (function is null || to <= from)
+            {
+                return function is null;
+            }
+
+            foreach (var node in function.DescendantNodes(new Microsoft.CodeAnalysis.Text.TextSpan(from, to - from)))
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation && invocation.SpanStart >= from && invocation.SpanStart < to)
+                {
+                    switch (invocation.Expression)
+                    {
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax receiver, Name.Identifier.ValueText: "Stop" or "Dispose" or "End" }
+                            when receiver.Identifier.ValueText == name:
+                            return true;
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Stop" or "Dispose" or "End" }
+                            when invocation.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax conditionalReceiver }
+                                && conditionalReceiver.Identifier.ValueText == name:
+                            return true;
+                    }
+                }
+                else if (node is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax argument } && argument.Identifier.ValueText == name)
+                {
+                    return true; // handed to a method that may end it
+                }
+            }
+
+            return false;
         }
 
         private static LiveActivity? FromDeclarator(IVariableDeclaratorOperation declarator, IOperation function, KnownTypes types, CancellationToken cancellationToken)
