@@ -86,6 +86,13 @@ namespace ContextAnalyzers.Rules
                     return;
             }
 
+            // A DiagnosticListener observer starts the activity in a Before event and stops it in the paired After event:
+            // the end is owned by another call of the same observer (the activity stays current in between).
+            if (context.ContainingSymbol.ContainingType is { } observer && Flow.AmbientOwnership.IsDiagnosticObserver(observer))
+            {
+                return;
+            }
+
             ILocalSymbol? local;
             IOperation value = invocation;
             if (method.Name == "Start" && TryGetReceiverLocal(invocation, out local))

@@ -154,7 +154,7 @@ namespace ContextAnalyzers.Rules
             }
 
             var live = LiveActivity.At(operation, cancellationToken);
-            return live is { EndsInFunction: true } && FlowOperations.SuppressFlowRegion(operation) is null;
+            return live is not null && live.EndsInFunction(cancellationToken) && FlowOperations.SuppressFlowRegion(operation) is null;
         }
 
         private static bool HasSameOverload(IMethodSymbol method, string safeName)
