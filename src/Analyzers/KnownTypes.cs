@@ -57,7 +57,7 @@ namespace ContextAnalyzers
 
         // ContextAnalyzers.Runtime: fixes that rewrite to it are offered only when it resolves.
         public INamedTypeSymbol? ContextScope => Resolve(17, "ContextAnalyzers.Runtime.ContextScope");
-        public INamedTypeSymbol? ContextEnvelope => Resolve(18, "ContextAnalyzers.Runtime.ContextEnvelope`1"); // issue 4 (CTX207)
+        public INamedTypeSymbol? ContextEnvelope => Resolve(18, "ContextAnalyzers.Runtime.ContextEnvelope`1"); // CTX207
 
         // BCL
         public INamedTypeSymbol? ExecutionContext => Resolve(19, "System.Threading.ExecutionContext");
@@ -77,10 +77,10 @@ namespace ContextAnalyzers
         public INamedTypeSymbol? TaskFactory => Resolve(33, "System.Threading.Tasks.TaskFactory");
         public INamedTypeSymbol? Parallel => Resolve(34, "System.Threading.Tasks.Parallel");
         public INamedTypeSymbol? IDisposable => Resolve(35, "System.IDisposable");
-        public INamedTypeSymbol? ChannelWriter => Resolve(36, "System.Threading.Channels.ChannelWriter`1"); // issue 4 (CTX207)
-        public INamedTypeSymbol? ChannelReader => Resolve(37, "System.Threading.Channels.ChannelReader`1"); // issue 4 (CTX207)
-        public INamedTypeSymbol? BlockingCollection => Resolve(38, "System.Collections.Concurrent.BlockingCollection`1"); // issue 4 (CTX207)
-        public INamedTypeSymbol? ConcurrentQueue => Resolve(39, "System.Collections.Concurrent.ConcurrentQueue`1"); // issue 4 (CTX207)
+        public INamedTypeSymbol? ChannelWriter => Resolve(36, "System.Threading.Channels.ChannelWriter`1"); // CTX207
+        public INamedTypeSymbol? ChannelReader => Resolve(37, "System.Threading.Channels.ChannelReader`1"); // CTX207
+        public INamedTypeSymbol? BlockingCollection => Resolve(38, "System.Collections.Concurrent.BlockingCollection`1"); // CTX207
+        public INamedTypeSymbol? ConcurrentQueue => Resolve(39, "System.Collections.Concurrent.ConcurrentQueue`1"); // CTX207
 
         /// <summary>True when the compilation can see OpenTelemetry's API or .NET's ActivitySource.</summary>
         public bool UsesTelemetry => Activity is not null || Baggage is not null || RuntimeContext is not null;

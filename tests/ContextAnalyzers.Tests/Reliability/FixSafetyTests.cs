@@ -15,7 +15,7 @@ using Xunit.Abstractions;
 namespace ContextAnalyzers.Tests.Reliability;
 
 /// <summary>
-/// Fix safety (issue 8): every code fix of the catalog (found by reflection) and Fix All for every equivalence key,
+/// Fix safety: every code fix of the catalog (found by reflection) and Fix All for every equivalence key,
 /// applied to the diagnostics the analyzers find in the generated corpus, must compile and must not leave the fixed
 /// diagnostic in place. <c>CTX_ROBUSTNESS_LARGE=1</c> applies every action to every diagnostic and Fix All per project.
 /// </summary>

@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace ContextAnalyzers.Tests.Reliability;
 
 /// <summary>
-/// Never crash (issue 8): every analyzer of the catalog, found by reflection, over (a) the generated service corpus,
+/// Never crash: every analyzer of the catalog, found by reflection, over (a) the generated service corpus,
 /// (b) thousands of broken variants of it (cut at random points, random tokens deleted, random ranges deleted: code as
 /// it is while being typed), (c) the corpus with references missing. Zero analyzer exceptions (AD0001) allowed.
 /// Deterministic seeds; <c>CTX_ROBUSTNESS_LARGE=1</c> runs ten times as many variants and a bigger corpus.

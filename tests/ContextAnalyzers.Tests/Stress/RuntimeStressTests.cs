@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace ContextAnalyzers.Tests.Stress;
 
 /// <summary>
-/// Runtime under load (issue 8): 100,000 concurrent flows through <see cref="ContextScope"/>, <see cref="ContextSnapshot"/>,
+/// Runtime under load: 100,000 concurrent flows through <see cref="ContextScope"/>, <see cref="ContextSnapshot"/>,
 /// <see cref="DetachedWork"/>, <see cref="ContextEnvelope"/> and the carrier helpers (<see cref="ConsumerScope"/>), with random
 /// exceptions, cancellations and yields. Every flow checks, at every step, that it sees only its own baggage and span;
 /// every scope is checked restored when it closes; every enqueued item is processed exactly once under the context of the
