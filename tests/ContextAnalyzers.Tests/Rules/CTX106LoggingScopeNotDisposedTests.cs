@@ -203,7 +203,9 @@ public class CTX106LoggingScopeNotDisposedTests
 
             IDisposable Coalesced(ILogger logger) => logger.BeginScope("x") ?? Nothing.Instance;
 
-            static void Track(IDisposable? scope) { }
+            static void Track(IDisposable? scope) => Tracked.Add(scope); // keeps it: the tracker disposes it later
+
+            static readonly List<IDisposable?> Tracked = new();
 
             static void Work() { }
         }

@@ -148,7 +148,8 @@ public class CTX402ActivityStartedWithoutExtractedParentTests
     {
         var test = Verify.Create();
         test.TestCode = Consumer("        var context = Propagator.Extract(default, headers, Get);\n        Baggage.Current = context.Baggage;\n        " + body);
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX402").WithLocation(0).WithArguments("The activity is started without the parent context", "context"));
+        var start = body.Contains("new Activity(", StringComparison.Ordinal) ? "Activity.Start" : "ActivitySource.StartActivity";
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX402").WithLocation(0).WithArguments(start, "context"));
         await test.RunAsync();
     }
 

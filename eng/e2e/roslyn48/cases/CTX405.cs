@@ -1,8 +1,11 @@
 using OpenTelemetry.Context.Propagation;
 
-public static class Wiring
+public static class Program
 {
     private static readonly TextMapPropagator Propagator = Propagators.DefaultTextMapPropagator;
 
-    public static TextMapPropagator Current => Propagator;
+    public static void Main()
+    {
+        System.Console.WriteLine(Propagator.Fields?.Count);
+    }
 }

@@ -4,9 +4,17 @@ public static class Exporter
 {
     private static readonly ActivitySource Source = new("Exporter");
 
-    public static void Nightly(int batch)
+    public static void Export(int batch, bool nightly, ActivityContext parent)
     {
-        using var activity = Source.StartActivity("nightly-export", ActivityKind.Internal, parentContext: default);
-        activity?.SetTag("batch", batch);
+        if (nightly)
+        {
+            using var activity = Source.StartActivity("nightly-export", ActivityKind.Internal, parentContext: default);
+            activity?.SetTag("batch", batch);
+        }
+        else
+        {
+            using var activity = Source.StartActivity("export", ActivityKind.Internal, parent);
+            activity?.SetTag("batch", batch);
+        }
     }
 }
