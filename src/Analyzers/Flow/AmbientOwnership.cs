@@ -450,12 +450,12 @@ namespace ContextAnalyzers.Flow
                 return AmbientValue.SavedLocal;
             }
 
-            if (IsNonNullStart(value))
+            if (IsNonNullStart(value, types))
             {
                 return AmbientValue.StartedGuarded;
             }
 
-            if (IsStart(value))
+            if (IsStart(value, types))
             {
                 return IsGuarded(write, local.Name, body) ? AmbientValue.StartedGuarded : AmbientValue.StartedUnguarded;
             }
@@ -464,12 +464,12 @@ namespace ContextAnalyzers.Flow
         }
 
         /// <summary>A call that starts an activity and returns it (or null when nobody samples it).</summary>
-        private static bool IsStart(IOperation? value) => value is IInvocationOperation { TargetMethod: { Name: "StartActivity" } method }
-            && method.ContainingType is { Name: "ActivitySource", ContainingNamespace.Name: "Diagnostics" };
+        private static bool IsStart(IOperation? value, KnownTypes types) => value is IInvocationOperation { TargetMethod: { Name: "StartActivity" } method }
+            && types.ActivitySource is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.ActivitySource);
 
         /// <summary><c>new Activity(..).Start()</c>: never null.</summary>
-        private static bool IsNonNullStart(IOperation? value) => value is IInvocationOperation { TargetMethod: { Name: "Start" } method }
-            && method.ContainingType is { Name: "Activity", ContainingNamespace.Name: "Diagnostics" };
+        private static bool IsNonNullStart(IOperation? value, KnownTypes types) => value is IInvocationOperation { TargetMethod: { Name: "Start" } method }
+            && types.Activity is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Activity);
 
         /// <summary>
         /// The write of a started activity runs only when it is not null (an enclosing <c>if</c> tests it, or an earlier
@@ -810,7 +810,8 @@ namespace ContextAnalyzers.Flow
             }
         }
 
-        private static string? LastName(ExpressionSyntax expression) => expression switch
+        /// <summary>The last simple name of a receiver (<c>Activity</c> in <c>System.Diagnostics.Activity</c>), for the syntactic store tests.</summary>
+        internal static string? LastName(ExpressionSyntax expression) => expression switch
         {
             IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
             MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,

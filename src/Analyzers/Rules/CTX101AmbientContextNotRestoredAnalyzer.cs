@@ -373,7 +373,7 @@ namespace ContextAnalyzers.Rules
 
         private static bool ReadsAmbient(ExpressionSyntax condition) =>
             condition.DescendantNodesAndSelf().Any(n =>
-                n is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current", Expression: var receiver } && LastName(receiver) is "Activity" or "Baggage"
+                n is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current", Expression: var receiver } && Flow.AmbientOwnership.LastName(receiver) is "Activity" or "Baggage"
                 || n is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetValue" } });
 
         private static bool WritesStore(IMethodSymbol helper, AmbientStore store, CancellationToken cancellationToken)
@@ -432,14 +432,14 @@ namespace ContextAnalyzers.Rules
             switch (node)
             {
                 case AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } left }:
-                    return LastName(left.Expression) switch
+                    return Flow.AmbientOwnership.LastName(left.Expression) switch
                     {
                         "Activity" => AmbientStore.Activity,
                         "Baggage" => AmbientStore.Baggage,
                         _ => AmbientStore.None,
                     };
                 case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }:
-                    var receiver = LastName(access.Expression);
+                    var receiver = Flow.AmbientOwnership.LastName(access.Expression);
                     var name = access.Name.Identifier.ValueText;
                     if (receiver == "RuntimeContext" && name == "SetValue")
                     {
@@ -456,13 +456,5 @@ namespace ContextAnalyzers.Rules
                     return AmbientStore.None;
             }
         }
-
-        private static string? LastName(ExpressionSyntax expression) => expression switch
-        {
-            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            _ => null,
-        };
     }
 }
