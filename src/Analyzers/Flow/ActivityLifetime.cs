@@ -56,8 +56,9 @@ namespace ContextAnalyzers.Flow
         /// <paramref name="start"/> is the operation (inside the method's operation tree) that gives the local its value:
         /// the start call itself, or <c>local.Start()</c>.
         /// </summary>
-        public static LifetimeOutcome Analyze(IOperation start, ILocalSymbol local, CancellationToken cancellationToken)
+        public static LifetimeOutcome Analyze(IOperation start, ILocalSymbol local, in FlowGraphSource graphs)
         {
+            var cancellationToken = graphs.CancellationToken;
             // The root of the operation tree and the innermost function that contains the start.
             IOperation root = start;
             IOperation? innermostFunction = null;
@@ -85,7 +86,7 @@ namespace ContextAnalyzers.Flow
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var cfg = GraphOf(root, functions, cancellationToken);
+            var cfg = GraphOf(root, functions, graphs);
             return cfg is null ? LifetimeOutcome.Unknown : new PathWalker(cfg, local, start.Syntax).Run(cancellationToken);
         }
 
@@ -95,8 +96,9 @@ namespace ContextAnalyzers.Flow
         /// the same notion of "ended" as <see cref="Analyze"/>: after <c>if (x) activity?.Stop();</c> the activity is live
         /// on the other path. Null when the graph cannot be built (the caller falls back to its own estimate).
         /// </summary>
-        public static bool? IsLiveAt(IOperation start, ILocalSymbol local, IOperation at, CancellationToken cancellationToken)
+        public static bool? IsLiveAt(IOperation start, ILocalSymbol local, IOperation at, in FlowGraphSource graphs)
         {
+            var cancellationToken = graphs.CancellationToken;
             IOperation root = start;
             var functions = new List<IOperation>();
             for (var current = start.Parent; current is not null; current = current.Parent)
@@ -109,7 +111,7 @@ namespace ContextAnalyzers.Flow
                 root = current;
             }
 
-            var cfg = GraphOf(root, functions, cancellationToken);
+            var cfg = GraphOf(root, functions, graphs);
             if (cfg is null)
             {
                 return null;
@@ -119,12 +121,13 @@ namespace ContextAnalyzers.Flow
             return walker.Run(cancellationToken) == LifetimeOutcome.Unknown ? null : walker.Reached;
         }
 
-        private static ControlFlowGraph? GraphOf(IOperation root, List<IOperation> functionsInnermostFirst, CancellationToken cancellationToken)
+        private static ControlFlowGraph? GraphOf(IOperation root, List<IOperation> functionsInnermostFirst, in FlowGraphSource graphs)
         {
-            var cfg = CreateGraph(root, cancellationToken);
+            // One graph per body, whatever the number of starts in it: the driver's, shared with the other rules.
+            var cfg = root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation { Parent: null } ? graphs.RootGraph(root) : null;
             for (var i = functionsInnermostFirst.Count - 1; i >= 0 && cfg is not null; i--)
             {
-                cfg = FlowGraphs.NestedGraph(cfg, functionsInnermostFirst[i], cancellationToken);
+                cfg = FlowGraphs.NestedGraph(cfg, functionsInnermostFirst[i], graphs.CancellationToken);
             }
 
             return cfg;
@@ -304,12 +307,6 @@ namespace ContextAnalyzers.Flow
             return operation is not null && operation.ConstantValue is { HasValue: true, Value: null };
         }
 
-        // ------------------------------------------------------------------ graphs
-
-        private static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken) =>
-            root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation { Parent: null }
-                ? FlowGraphs.Get(root, cancellationToken) // one graph per body, whatever the number of starts in it
-                : null;
 
         // ------------------------------------------------------------------ path walk
 

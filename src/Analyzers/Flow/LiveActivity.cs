@@ -44,14 +44,14 @@ namespace ContextAnalyzers.Flow
         public int LiveEnd { get; }
 
         /// <summary>True when the function itself ends the activity (a <c>using</c>, or a stop/dispose call on every path).</summary>
-        public bool EndsInFunction(CancellationToken cancellationToken)
+        public bool EndsInFunction(in FlowGraphSource graphs)
         {
             if (endsInFunction is null)
             {
                 // The same path analysis as CTX102: only an activity this function ends "ends here"; one that is handed off
                 // (returned, stored, captured) is still live at the stop call but not ended by it.
                 var outcome = startOperation is not null && Local is not null
-                    ? ActivityLifetime.Analyze(startOperation, Local, cancellationToken)
+                    ? ActivityLifetime.Analyze(startOperation, Local, graphs)
                     : LifetimeOutcome.Unknown;
                 endsInFunction = outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown);
             }
@@ -60,8 +60,9 @@ namespace ContextAnalyzers.Flow
         }
 
         /// <summary>The innermost activity started in <paramref name="at"/>'s own function that is live at it, if any.</summary>
-        public static LiveActivity? At(IOperation at, CancellationToken cancellationToken)
+        public static LiveActivity? At(IOperation at, in FlowGraphSource graphs)
         {
+            var cancellationToken = graphs.CancellationToken;
             var function = FlowOperations.EnclosingFunction(at);
             if (function is null || at.SemanticModel is null)
             {
@@ -108,7 +109,7 @@ namespace ContextAnalyzers.Flow
             candidates.Sort((a, b) => b.Start.CompareTo(a.Start));
             foreach (var candidate in candidates)
             {
-                if (candidate.IsLiveAt(at, cancellationToken))
+                if (candidate.IsLiveAt(at, graphs))
                 {
                     return candidate;
                 }
@@ -121,7 +122,7 @@ namespace ContextAnalyzers.Flow
         public static bool IsStart(IOperation? operation, KnownTypes types, CancellationToken cancellationToken = default)
             => ActivityStarts.StartOf(operation, types, true, cancellationToken) is not null;
 
-        private bool IsLiveAt(IOperation at, CancellationToken cancellationToken)
+        private bool IsLiveAt(IOperation at, in FlowGraphSource graphs)
         {
             if (startOperation is null || Local is null)
             {
@@ -135,7 +136,7 @@ namespace ContextAnalyzers.Flow
                 return true;
             }
 
-            return ActivityLifetime.IsLiveAt(startOperation, Local, at, cancellationToken) ?? true;
+            return ActivityLifetime.IsLiveAt(startOperation, Local, at, graphs) ?? true;
         }
 
         /// <summary>A <c>Stop</c>/<c>Dispose</c>/<c>End</c> call on the local (<c>a.Stop()</c>, <c>a?.Dispose()</c>) between two positions of the function.</summary>
@@ -420,11 +421,17 @@ namespace ContextAnalyzers.Flow
         }
 
         /// <summary>
-        /// Where a suppression ends: the end of its <c>using</c> scope, else the first <c>RestoreFlow()</c>/<c>Undo()</c>/
-        /// <c>Dispose()</c> after it, else the end of the enclosing block.
+        /// Where a suppression certainly still holds: the end of its <c>using</c> scope, else the first
+        /// <c>RestoreFlow()</c>/<c>Undo()</c>/<c>Dispose()</c> after it by position, else the end of the enclosing block.
+        /// Work before that point runs suppressed on every path from the suppression (the silencing question of CTX204 and
+        /// CTX205); work after a restore may still run suppressed on another path, see <see cref="MayRunSuppressed"/>.
         /// </summary>
         public static int SuppressFlowRegionEnd(IInvocationOperation suppress, IOperation function)
+            => SuppressFlowRegionEnd(suppress, function, out _);
+
+        private static int SuppressFlowRegionEnd(IInvocationOperation suppress, IOperation function, out bool endsAtRestore)
         {
+            endsAtRestore = false;
             for (var parent = suppress.Parent; parent is not null && parent != function; parent = parent.Parent)
             {
                 if (parent is IUsingOperation usingOperation)
@@ -447,24 +454,60 @@ namespace ContextAnalyzers.Flow
             var end = int.MaxValue;
             foreach (var operation in OwnOperations(function))
             {
-                if (operation is IInvocationOperation { TargetMethod.Name: "RestoreFlow" or "Undo" or "Dispose" } call
-                    && call.Syntax.SpanStart >= start
-                    && call.Syntax.SpanStart < end
-                    && (IsType(call.TargetMethod.ContainingType, "System.Threading", "ExecutionContext")
-                        || IsType(call.TargetMethod.ContainingType, "System.Threading", "AsyncFlowControl")))
+                if (IsFlowRestore(operation) && operation.Syntax.SpanStart >= start && operation.Syntax.SpanStart < end)
                 {
-                    end = call.Syntax.SpanStart;
+                    end = operation.Syntax.SpanStart;
                 }
             }
 
             if (end != int.MaxValue)
             {
+                endsAtRestore = true;
                 return end;
             }
 
             var block = suppress.Syntax.FirstAncestorOrSelf<BlockSyntax>();
             return block?.Span.End ?? int.MaxValue;
         }
+
+        /// <summary>
+        /// Does <paramref name="at"/> (in <paramref name="function"/>, after <paramref name="suppress"/>) run with the flow
+        /// suppressed on some path? Before the first restore by position it does (<see cref="SuppressFlowRegionEnd(IInvocationOperation, IOperation)"/>);
+        /// after it, when the control-flow graph has a path from the suppression that meets no restore
+        /// (<c>if (cached) { flow.Undo(); return; }</c> restores one path only). Work outside the suppression's block or
+        /// <c>using</c> scope is never in its region.
+        /// </summary>
+        public static bool MayRunSuppressed(IInvocationOperation suppress, IOperation at, IOperation function, in FlowGraphSource graphs)
+        {
+            var start = suppress.Syntax.Span.End;
+            var position = at.Syntax.SpanStart;
+            if (position < start)
+            {
+                return false;
+            }
+
+            var end = SuppressFlowRegionEnd(suppress, function, out var endsAtRestore);
+            if (position < end)
+            {
+                return true;
+            }
+
+            var block = suppress.Syntax.FirstAncestorOrSelf<BlockSyntax>();
+            if (!endsAtRestore || block is null || !block.Span.Contains(at.Syntax.Span))
+            {
+                return false;
+            }
+
+            var cfg = FlowGraphs.GraphOfFunctionAround(at, graphs);
+            return cfg is not null
+                && FlowPaths.ReachesAvoiding(cfg, suppress.Syntax, at.Syntax, IsFlowRestore, graphs.CancellationToken) == true;
+        }
+
+        /// <summary><c>ExecutionContext.RestoreFlow()</c>, <c>AsyncFlowControl.Undo()</c> or <c>.Dispose()</c>.</summary>
+        private static bool IsFlowRestore(IOperation operation)
+            => operation is IInvocationOperation { TargetMethod.Name: "RestoreFlow" or "Undo" or "Dispose" } call
+                && (IsType(call.TargetMethod.ContainingType, "System.Threading", "ExecutionContext")
+                    || IsType(call.TargetMethod.ContainingType, "System.Threading", "AsyncFlowControl"));
 
         /// <summary>Reads inherited context: <c>Activity.Current</c>, baggage reads, <c>RuntimeContext.GetValue</c>, <c>Tracer.CurrentSpan</c>.</summary>
         public static bool ReadsAmbientContext(IOperation operation)

@@ -39,10 +39,11 @@ namespace ContextAnalyzers.Flow
     internal static class TailMutation
     {
         // CTX101 and CTX206 ask about the same mutations, CTX102 about the same bodies: each operation block's graph is
-        // built once (FlowGraphs).
+        // the driver's, built once (FlowGraphSource).
 
-        public static bool IsLostAtTail(IOperation mutation, CancellationToken cancellationToken)
+        public static bool IsLostAtTail(IOperation mutation, in FlowGraphSource graphs)
         {
+            var cancellationToken = graphs.CancellationToken;
             if (mutation is IExpressionStatementOperation statement)
             {
                 mutation = statement.Operation;
@@ -81,7 +82,7 @@ namespace ContextAnalyzers.Flow
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var cfg = FlowGraphs.Get(root, cancellationToken); // shared with CTX102's lifetime analysis
+            var cfg = graphs.RootGraph(root); // the driver's graph, shared with CTX102's lifetime analysis
             if (cfg is null)
             {
                 return false;

@@ -151,7 +151,7 @@ namespace ContextAnalyzers.Rules
             }
 
             // One statement, one diagnostic: CTX206 owns a change lost at the tail of an async flow or hop delegate.
-            return !TailMutation.IsLostAtTail(operation, context.CancellationToken);
+            return !TailMutation.IsLostAtTail(operation, new FlowGraphSource(context));
         }
     }
 

@@ -128,7 +128,7 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            switch (ActivityLifetime.Analyze(invocation, local, context.CancellationToken))
+            switch (ActivityLifetime.Analyze(invocation, local, new FlowGraphSource(context)))
             {
                 case LifetimeOutcome.NotEndedOnSomePath:
                     Report(context, invocation, noun, ReasonPath, $"a path leaves the method without ending '{local.Name}'");

@@ -83,7 +83,7 @@ namespace ContextAnalyzers.Rules
 
         private static void AnalyzeUnsafe(OperationAnalysisContext context, IInvocationOperation invocation, string api, IOperation? callback)
         {
-            var reason = Reason(invocation, invocation, callback, context.CancellationToken);
+            var reason = Reason(invocation, invocation, callback, new FlowGraphSource(context));
             if (reason is not null)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext, NameLocation(invocation), api, reason));
@@ -98,12 +98,12 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            foreach (var work in RegionWork(suppress, function))
+            foreach (var work in RegionWork(suppress, function, new FlowGraphSource(context)))
             {
                 // A timer created under suppressed flow is the non-capturing timer (CTX205's remedy): its ticks must not
                 // inherit the creator's context, whoever supplied the callback, so a caller's delegate is no reason here.
                 var isTimer = work.Operation is IObjectCreationOperation || work.Starter == "System.Timers.Timer.Start";
-                var reason = Reason(suppress, work.Operation, work.Callback, context.CancellationToken, callerDelegateIsAReason: !isTimer);
+                var reason = Reason(suppress, work.Operation, work.Callback, new FlowGraphSource(context), callerDelegateIsAReason: !isTimer);
                 if (reason is not null)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
@@ -121,20 +121,18 @@ namespace ContextAnalyzers.Rules
         /// functions): the starting call, its name for the message, and its callback (null for a <c>System.Timers.Timer</c>).
         /// Shared with the code fix, which wraps these callbacks.
         /// </summary>
-        internal static IEnumerable<(IOperation Operation, string Starter, IOperation? Callback)> RegionWork(IInvocationOperation suppress, IOperation function)
+        internal static IEnumerable<(IOperation Operation, string Starter, IOperation? Callback)> RegionWork(IInvocationOperation suppress, IOperation function, FlowGraphSource graphs)
         {
             var start = suppress.Syntax.Span.End;
-            var end = FlowOperations.SuppressFlowRegionEnd(suppress, function);
             foreach (var operation in FlowOperations.OwnOperations(function))
             {
-                var position = operation.Syntax.SpanStart;
-                if (position < start || position >= end)
+                if (operation.Syntax.SpanStart < start)
                 {
                     continue;
                 }
 
                 var starter = WorkStarter(operation, out var callback);
-                if (starter is not null)
+                if (starter is not null && FlowOperations.MayRunSuppressed(suppress, operation, function, graphs))
                 {
                     yield return (operation, starter, callback);
                 }
@@ -215,7 +213,7 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary>Why handing <paramref name="callback"/> off without the context is a bug, or null when it is not.</summary>
-        private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, System.Threading.CancellationToken cancellationToken, bool callerDelegateIsAReason = true)
+        private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, in FlowGraphSource graphs, bool callerDelegateIsAReason = true)
         {
             if (IsSnapshotWrapped(callback))
             {
@@ -239,7 +237,7 @@ namespace ContextAnalyzers.Rules
                 }
             }
 
-            var live = LiveActivity.At(reportAt, cancellationToken);
+            var live = LiveActivity.At(reportAt, graphs);
             if (live is not null)
             {
                 return "the activity '" + live.Name + "' started in this method is live and its work is handed off without it";

@@ -67,8 +67,9 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            var live = LiveActivity.At(invocation, context.CancellationToken);
-            if (live is null || !live.EndsInFunction(context.CancellationToken) || FlowOperations.SuppressFlowRegion(invocation) is not null)
+            var graphs = new FlowGraphSource(context);
+            var live = LiveActivity.At(invocation, graphs);
+            if (live is null || !live.EndsInFunction(graphs) || FlowOperations.SuppressFlowRegion(invocation) is not null)
             {
                 return;
             }

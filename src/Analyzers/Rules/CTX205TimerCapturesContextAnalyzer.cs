@@ -87,7 +87,7 @@ namespace ContextAnalyzers.Rules
 
         private static void Report(OperationAnalysisContext context, IOperation operation, Location location)
         {
-            var live = LiveActivity.At(operation, context.CancellationToken);
+            var live = LiveActivity.At(operation, new FlowGraphSource(context));
             if (live is null || FlowOperations.SuppressFlowRegion(operation) is not null)
             {
                 return;

@@ -73,7 +73,7 @@ namespace ContextAnalyzers.Rules
         private static void Report(OperationAnalysisContext context, IOperation mutation)
         {
             var kind = TailMutation.ClassifyMutation(mutation);
-            if (kind == TailMutation.AmbientKind.None || !TailMutation.IsLostAtTail(mutation, context.CancellationToken))
+            if (kind == TailMutation.AmbientKind.None || !TailMutation.IsLostAtTail(mutation, new FlowGraphSource(context)))
             {
                 return;
             }

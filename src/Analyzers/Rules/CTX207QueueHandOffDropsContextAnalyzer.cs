@@ -70,7 +70,7 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            var live = LiveActivity.At(invocation, context.CancellationToken);
+            var live = LiveActivity.At(invocation, new FlowGraphSource(context));
             if (live is null)
             {
                 return;

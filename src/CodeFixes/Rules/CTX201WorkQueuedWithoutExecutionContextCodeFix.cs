@@ -153,8 +153,9 @@ namespace ContextAnalyzers.Rules
                 return false;
             }
 
-            var live = LiveActivity.At(operation, cancellationToken);
-            return live is not null && live.EndsInFunction(cancellationToken) && FlowOperations.SuppressFlowRegion(operation) is null;
+            var graphs = FlowGraphSource.Uncached(cancellationToken);
+            var live = LiveActivity.At(operation, graphs);
+            return live is not null && live.EndsInFunction(graphs) && FlowOperations.SuppressFlowRegion(operation) is null;
         }
 
         private static bool HasSameOverload(IMethodSymbol method, string safeName)
@@ -312,7 +313,7 @@ namespace ContextAnalyzers.Rules
             }
 
             var callbacks = new List<RegionCallback>();
-            foreach (var work in CTX201WorkQueuedWithoutExecutionContextAnalyzer.RegionWork(suppress, function))
+            foreach (var work in CTX201WorkQueuedWithoutExecutionContextAnalyzer.RegionWork(suppress, function, FlowGraphSource.Uncached(cancellationToken)))
             {
                 if (work.Operation is IObjectCreationOperation || work.Starter.EndsWith("Timer.Start", StringComparison.Ordinal))
                 {

@@ -119,7 +119,7 @@ namespace ContextAnalyzers.Rules
         /// <summary>The receiver of the live activity's <c>StartActivity</c> call, when it is a simple name or member access.</summary>
         private static ExpressionSyntax? ActivitySourceOf(IOperation operation, CancellationToken cancellationToken)
         {
-            var start = Flow.LiveActivity.At(operation, cancellationToken)?.StartCall;
+            var start = Flow.LiveActivity.At(operation, Flow.FlowGraphSource.Uncached(cancellationToken))?.StartCall;
             return start is { TargetMethod.Name: "StartActivity", Instance: IFieldReferenceOperation or IPropertyReferenceOperation or ILocalReferenceOperation or IParameterReferenceOperation }
                 && start.Instance.Syntax is IdentifierNameSyntax or MemberAccessExpressionSyntax
                 ? (ExpressionSyntax)start.Instance.Syntax

@@ -445,7 +445,7 @@ public class CTX101AmbientContextNotRestoredTests
         var start = source.IndexOf(mutation, StringComparison.Ordinal);
         var atMutation = diagnostics.Where(d => d.Location.SourceSpan.Start == start).Select(d => d.Id).ToList();
 
-        Assert.True(Flow.TailMutation.IsLostAtTail(await MutationOperation(source, mutation), CancellationToken.None));
+        Assert.True(Flow.TailMutation.IsLostAtTail(await MutationOperation(source, mutation), Flow.FlowGraphSource.Uncached(CancellationToken.None)));
         Assert.DoesNotContain(DiagnosticIds.AmbientContextNotRestored, atMutation);
         Assert.True(atMutation.Count <= 1, "One statement gets one diagnostic: " + string.Join(", ", atMutation));
         if (Catalog.Descriptors.Any(d => d.Id == DiagnosticIds.AmbientChangeLostOnReturn))

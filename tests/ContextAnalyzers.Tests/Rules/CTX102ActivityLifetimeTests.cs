@@ -58,6 +58,6 @@ public class CTX102ActivityLifetimeTests
         var local = root.DescendantNodes().OfType<VariableDeclaratorSyntax>().Select(d => model.GetDeclaredSymbol(d)).OfType<ILocalSymbol>().First(l => l.Name == "a");
         var operation = (IInvocationOperation)model.GetOperation(start)!;
 
-        Assert.Equal(expected, ActivityLifetime.Analyze(operation, local, CancellationToken.None).ToString());
+        Assert.Equal(expected, ActivityLifetime.Analyze(operation, local, FlowGraphSource.Uncached(CancellationToken.None)).ToString());
     }
 }

@@ -84,6 +84,89 @@ public class CTX201WorkQueuedWithoutExecutionContextTests
         await Verify.VerifyAnalyzerAsync(Code(member));
     }
 
+    // The region is decided on the control-flow graph: an undo on one branch does not end the suppression on the other.
+    [Theory]
+    [InlineData("""
+        void M(Action callback, bool cached)
+        {
+            var flow = [|ExecutionContext.SuppressFlow|]();
+            if (cached)
+            {
+                flow.Undo();
+                return;
+            }
+
+            ThreadPool.QueueUserWorkItem(_ => callback());
+            flow.Undo();
+        }
+        """)]
+    [InlineData("""
+        void M(Action callback, bool skip)
+        {
+            var flow = [|ExecutionContext.SuppressFlow|]();
+            if (skip) ExecutionContext.RestoreFlow();
+            Task.Run(callback);
+            if (!skip) flow.Undo();
+        }
+        """)]
+    public async Task Flags_work_that_a_path_reaches_before_the_restore(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
+    [Theory]
+    // Restored on every path before the work: the work flows the context.
+    [InlineData("""
+        void M(Action callback, bool cached)
+        {
+            var flow = ExecutionContext.SuppressFlow();
+            if (cached)
+            {
+                flow.Undo();
+            }
+            else
+            {
+                flow.Undo();
+            }
+
+            Task.Run(callback);
+        }
+        """)]
+    [InlineData("""
+        void M(Action callback)
+        {
+            var flow = ExecutionContext.SuppressFlow();
+            try
+            {
+                Work();
+            }
+            finally
+            {
+                flow.Undo();
+            }
+
+            ThreadPool.QueueUserWorkItem(_ => callback());
+        }
+        """)]
+    // Work in another block than the suppression's is outside its region.
+    [InlineData("""
+        void M(Action callback, bool b)
+        {
+            if (b)
+            {
+                var flow = ExecutionContext.SuppressFlow();
+                Work();
+                flow.Undo();
+            }
+
+            Task.Run(callback);
+        }
+        """)]
+    public async Task Silent_when_every_path_restores_before_the_work(string member)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(member));
+    }
+
     [Fact]
     public async Task Message_gives_the_api_and_the_reason()
     {

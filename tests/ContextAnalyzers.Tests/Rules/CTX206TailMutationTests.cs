@@ -132,6 +132,6 @@ public class CTX206TailMutationTests
             return false;
         }
 
-        return TailMutation.IsLostAtTail(operation, CancellationToken.None);
+        return TailMutation.IsLostAtTail(operation, FlowGraphSource.Uncached(CancellationToken.None));
     }
 }
