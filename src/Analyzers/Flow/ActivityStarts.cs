@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -153,22 +155,23 @@ namespace ContextAnalyzers.Flow
             return false;
         }
 
-        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<bool>> AnyHelper = new ConditionalWeakTable<KnownTypes, StrongBox<bool>>();
+        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>>> HelperNames = new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>>>();
 
         /// <summary>
-        /// Does the compilation declare a method that returns a started activity? Decided once per compilation from the
+        /// The names of the compilation's methods that return a started activity. Decided once per compilation from the
         /// files that name a start method (one lookup in each file's shared <see cref="NameIndex"/>), then a syntax check of
         /// their methods declared to return <c>Activity</c> or <c>TelemetrySpan</c>. Rules whose bodies are gated on a
-        /// start name widen the gate with it: a body that starts through such a helper names no start method itself.
+        /// start name widen the gate with <see cref="CallsStartHelper"/>: a body that starts through such a helper names
+        /// no start method itself, but names the helper.
         /// </summary>
-        public static bool CompilationHasStartHelpers(KnownTypes types, CancellationToken cancellationToken)
+        public static ImmutableHashSet<string> StartHelperNames(KnownTypes types, CancellationToken cancellationToken)
         {
-            if (AnyHelper.TryGetValue(types, out var known))
+            if (HelperNames.TryGetValue(types, out var known))
             {
                 return known.Value;
             }
 
-            var found = false;
+            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             foreach (var tree in types.Compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -180,25 +183,37 @@ namespace ContextAnalyzers.Flow
 
                 foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is not (BlockSyntax or ArrowExpressionClauseSyntax)))
                 {
-                    if (node is MethodDeclarationSyntax { ReturnType: var returnType } && ReturnsActivityType(returnType))
+                    if (node is MethodDeclarationSyntax method && ReturnsActivityType(method.ReturnType) && ReturnsStartedSyntax(method.Body, method.ExpressionBody))
                     {
-                        var body = ((MethodDeclarationSyntax)node).Body;
-                        var arrow = ((MethodDeclarationSyntax)node).ExpressionBody;
-                        if (ReturnsStartedSyntax(body, arrow))
-                        {
-                            found = true;
-                            break;
-                        }
+                        names.Add(method.Identifier.ValueText);
                     }
-                }
-
-                if (found)
-                {
-                    break;
                 }
             }
 
-            return AnyHelper.GetValue(types, _ => new StrongBox<bool>(found)).Value;
+            return HelperNames.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>>(names.ToImmutable())).Value;
+        }
+
+        /// <summary>Do the blocks name one of <paramref name="helperNames"/> (an identifier token, compared ordinally)?</summary>
+        public static bool CallsStartHelper(ImmutableArray<IOperation> blocks, ImmutableHashSet<string> helperNames, CancellationToken cancellationToken)
+        {
+            if (helperNames.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (var block in blocks)
+            {
+                foreach (var token in block.Syntax.DescendantTokens())
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (token.IsKind(SyntaxKind.IdentifierToken) && helperNames.Contains(token.ValueText))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private static bool ReturnsActivityType(TypeSyntax type)

@@ -33,7 +33,7 @@ namespace ContextAnalyzers.Rules
                 start.RegisterOperationBlockStartAction(block =>
                 {
                     if (!CTX204FireAndForgetOutlivesSpanAnalyzer.StartsActivity(block.OperationBlocks, block.CancellationToken)
-                        && !ActivityStarts.CompilationHasStartHelpers(types, block.CancellationToken))
+                        && !ActivityStarts.CallsStartHelper(block.OperationBlocks, ActivityStarts.StartHelperNames(types, block.CancellationToken), block.CancellationToken))
                     {
                         return;
                     }
