@@ -4,6 +4,7 @@ using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace ContextAnalyzers.Rules
@@ -43,7 +44,7 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            if (!IsUndoneOnEveryPath(invocation))
+            if (!IsUndoneOnEveryPath(invocation, new FlowGraphSource(context)))
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX202FlowSuppressionNotUndone, invocation.Syntax.GetLocation()));
             }
@@ -53,7 +54,7 @@ namespace ContextAnalyzers.Rules
         /// True when the suppression is a <c>using</c> resource, handed to someone else (returned, passed, stored in a
         /// field), undone immediately, or undone in a <c>finally</c> whose <c>try</c> contains it or starts right after it.
         /// </summary>
-        internal static bool IsUndoneOnEveryPath(IInvocationOperation suppress)
+        internal static bool IsUndoneOnEveryPath(IInvocationOperation suppress, in FlowGraphSource graphs)
         {
             ILocalSymbol? local = null;
             var parent = suppress.Parent;
@@ -111,7 +112,8 @@ namespace ContextAnalyzers.Rules
 
                 for (var anchor = statement; anchor is not null; anchor = GuardingIf(anchor))
                 {
-                    if (@try.Block.Span.Contains(anchor.Span) || IsNextStatement(anchor, @try))
+                    if ((@try.Block.Span.Contains(anchor.Span) || IsNextStatement(anchor, @try))
+                        && UndoesOnEveryPathThroughFinally(undo, local, graphs))
                     {
                         return true;
                     }
@@ -119,6 +121,116 @@ namespace ContextAnalyzers.Rules
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Does every path through the <c>finally</c> that holds <paramref name="undo"/> undo the suppression? Decided on the
+        /// control-flow graph: a path that leaves the region without meeting an undo is a suppression left in place
+        /// (<c>finally { if (cancelled) flow.Undo(); }</c>), unless the condition it took is the restore flag of the
+        /// guarded pattern (a local <c>bool</c> of the method, <c>if (restoreFlow) ExecutionContext.RestoreFlow();</c>, set
+        /// where the suppression is made) or a test of <c>ExecutionContext.IsFlowSuppressed()</c>. True when the graph
+        /// cannot be built (the syntactic answer stands).
+        /// </summary>
+        private static bool UndoesOnEveryPathThroughFinally(IInvocationOperation undo, ILocalSymbol? local, in FlowGraphSource graphs)
+        {
+            var cfg = FlowGraphs.GraphOfFunctionAround(undo, graphs);
+            if (cfg is null)
+            {
+                return true;
+            }
+
+            ControlFlowRegion? region = null;
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var operation in FlowGraphs.BlockOperations(block))
+                {
+                    if (operation.Syntax.SyntaxTree == undo.Syntax.SyntaxTree && operation.Syntax.Span.Contains(undo.Syntax.Span))
+                    {
+                        for (region = block.EnclosingRegion; region is not null && region.Kind != ControlFlowRegionKind.Finally; region = region.EnclosingRegion)
+                        {
+                        }
+
+                        break;
+                    }
+                }
+
+                if (region is not null)
+                {
+                    break;
+                }
+            }
+
+            if (region is null)
+            {
+                return true;
+            }
+
+            var visited = new HashSet<int>();
+            var stack = new Stack<BasicBlock>();
+            stack.Push(cfg.Blocks[region.FirstBlockOrdinal]);
+            visited.Add(region.FirstBlockOrdinal);
+            while (stack.Count > 0)
+            {
+                graphs.CancellationToken.ThrowIfCancellationRequested();
+                var block = stack.Pop();
+                var undone = false;
+                foreach (var operation in FlowGraphs.BlockOperations(block))
+                {
+                    foreach (var descendant in operation.DescendantsAndSelf())
+                    {
+                        if (descendant is IInvocationOperation call && IsUndo(call, local))
+                        {
+                            undone = true;
+                        }
+                    }
+                }
+
+                if (undone || block.BranchValue is { } condition && IsRestoreGuard(condition))
+                {
+                    continue;
+                }
+
+                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                {
+                    if (branch is null)
+                    {
+                        continue;
+                    }
+
+                    var destination = branch.Destination;
+                    if (destination is null || destination.Ordinal < region.FirstBlockOrdinal || destination.Ordinal > region.LastBlockOrdinal)
+                    {
+                        return false; // left the finally without an undo
+                    }
+
+                    if (visited.Add(destination.Ordinal))
+                    {
+                        stack.Push(destination);
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsUndo(IInvocationOperation invocation, ILocalSymbol? local)
+        {
+            var method = invocation.TargetMethod;
+            return (method.Name == "RestoreFlow" && method.IsStatic && FlowOperations.IsType(method.ContainingType, "System.Threading", "ExecutionContext"))
+                || (method.Name is "Undo" or "Dispose" && local is not null && FlowOperations.IsLocal(invocation.Instance, local));
+        }
+
+        /// <summary>A restore flag (a local <c>bool</c>, possibly negated) or a test of <c>ExecutionContext.IsFlowSuppressed()</c>.</summary>
+        private static bool IsRestoreGuard(IOperation condition)
+        {
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                condition = not.Operand;
+            }
+
+            return condition is ILocalReferenceOperation { Local.Type.SpecialType: SpecialType.System_Boolean }
+                || condition is IInvocationOperation { TargetMethod: { Name: "IsFlowSuppressed", IsStatic: true } method }
+                    && FlowOperations.IsType(method.ContainingType, "System.Threading", "ExecutionContext");
         }
 
         /// <summary><c>ExecutionContext.RestoreFlow()</c>, or <c>Undo()</c>/<c>Dispose()</c> on <paramref name="local"/>.</summary>

@@ -35,6 +35,9 @@ public class CTX202FlowSuppressionNotUndoneTests
     [InlineData("void M() { var restore = !ExecutionContext.IsFlowSuppressed(); if (restore) { [|ExecutionContext.SuppressFlow()|]; Work(); } try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
     [InlineData("void M() { var restore = false; if (!ExecutionContext.IsFlowSuppressed()) { [|ExecutionContext.SuppressFlow()|]; restore = true; } Work(); try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
     [InlineData("void M() { if (!ExecutionContext.IsFlowSuppressed()) { [|ExecutionContext.SuppressFlow()|]; } Task.Run(Work); }")]
+    // Undone in a finally on one path only: the graph has a path through the finally that leaves the flow suppressed.
+    [InlineData("void M(bool cancelled) { var control = [|ExecutionContext.SuppressFlow()|]; try { Task.Run(Work); } finally { if (cancelled) control.Undo(); } }")]
+    [InlineData("void M() { [|ExecutionContext.SuppressFlow()|]; try { Task.Run(Work); } finally { if (Task.CurrentId is null) ExecutionContext.RestoreFlow(); } }")]
     public async Task Flags_suppression_not_undone_in_a_finally(string member)
     {
         await Verify.VerifyAnalyzerAsync(Code(member));
@@ -80,6 +83,10 @@ public class CTX202FlowSuppressionNotUndoneTests
     [InlineData("void M() { bool restore = !ExecutionContext.IsFlowSuppressed(); if (restore) ExecutionContext.SuppressFlow(); try { Task.Run(Work); } finally { if (restore) ExecutionContext.RestoreFlow(); } }")]
     [InlineData("void M() { if (!ExecutionContext.IsFlowSuppressed()) { using (ExecutionContext.SuppressFlow()) { Task.Run(Work); } } else { Task.Run(Work); } }")]
     [InlineData("void M() { using AsyncFlowControl? control = ExecutionContext.IsFlowSuppressed() ? null : ExecutionContext.SuppressFlow(); Task.Run(Work); }")]
+    // Undone on every path through the finally, after other work in it or on both branches.
+    [InlineData("void M(bool b) { var control = ExecutionContext.SuppressFlow(); try { Task.Run(Work); } finally { if (b) Work(); control.Undo(); } }")]
+    [InlineData("void M(bool b) { ExecutionContext.SuppressFlow(); try { Task.Run(Work); } finally { if (b) { ExecutionContext.RestoreFlow(); } else { ExecutionContext.RestoreFlow(); } } }")]
+    [InlineData("void M() { ExecutionContext.SuppressFlow(); try { Task.Run(Work); } finally { if (ExecutionContext.IsFlowSuppressed()) ExecutionContext.RestoreFlow(); } }")]
     public async Task Silent(string member)
     {
         await Verify.VerifyAnalyzerAsync(Code(member));
@@ -294,6 +301,7 @@ public class CTX202FlowSuppressionNotUndoneTests
     [InlineData("void M(bool b) { [|ExecutionContext.SuppressFlow()|]; Task.Run(Work); if (b) { ExecutionContext.RestoreFlow(); } }")]
     [InlineData("void M() { [|ExecutionContext.SuppressFlow()|]; var t = Task.Run(Work); ExecutionContext.RestoreFlow(); t.Wait(); }")]
     [InlineData("void M() { var control = [|ExecutionContext.SuppressFlow()|]; Task.Run(Work); Use(control); control.Undo(); } static void Use(AsyncFlowControl c) { }")]
+    [InlineData("void M(bool cancelled) { var control = [|ExecutionContext.SuppressFlow()|]; try { Task.Run(Work); } finally { if (cancelled) control.Undo(); } }")]
     public async Task No_fix_when_it_would_undo_twice_or_break_scopes(string member)
     {
         await Verify.VerifyNoCodeFixOfferedAsync(Code(member), CTX202FlowSuppressionNotUndoneCodeFix.UseUsingKey);
