@@ -33,7 +33,8 @@ internal static class Program
                     Option(rest, "--root") ?? "artifacts/realworld",
                     Option(rest, "--out") ?? "artifacts/realworld-findings.tsv",
                     Option(rest, "--only-key"),
-                    Option(rest, "--verdicts"));
+                    Option(rest, "--verdicts"),
+                    rest.Contains("--timing"));
             case "runtime":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? new[] { "--filter", "*" } : rest);
                 return 0;

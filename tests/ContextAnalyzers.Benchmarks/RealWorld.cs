@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -29,8 +30,10 @@ internal static class RealWorld
         "NET8_0_OR_GREATER", "RELEASE", "TRACE",
     };
 
-    public static async Task<int> RunAsync(string devSet, string root, string output, string? onlyKey, string? verdicts = null)
+    public static async Task<int> RunAsync(string devSet, string root, string output, string? onlyKey, string? verdicts = null, bool timing = false)
     {
+        var compilerTotal = TimeSpan.Zero;
+        var analyzerTotals = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var analyzers = AnalyzerCost.Catalog();
         var references = References.WithOpenTelemetry().AddRange(References.AspNetCore());
         var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: Symbols);
@@ -61,14 +64,37 @@ internal static class RealWorld
             var compilation = CSharpCompilation.Create(
                 key, trees, references,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
-            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), OnException, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), OnException, concurrentAnalysis: true, logAnalyzerExecutionTime: timing);
             void OnException(Exception e, DiagnosticAnalyzer a, Diagnostic d)
             {
                 Interlocked.Increment(ref crashes);
                 Console.Error.WriteLine($"{key}: {a.GetType().Name} threw {e.GetType().Name}: {e.Message}");
             }
 
-            var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
+            var withAnalyzers = compilation.WithAnalyzers(analyzers, options);
+            var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+            if (timing)
+            {
+                // Compiler time on a fresh compilation of the same trees (the analyzer run above bound its own copy).
+                var compilerWatch = Stopwatch.StartNew();
+                _ = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(trees).GetDiagnostics();
+                compilerWatch.Stop();
+                compilerTotal += compilerWatch.Elapsed;
+                var summed = TimeSpan.Zero;
+                var perAnalyzer = new List<(string Id, TimeSpan Time)>();
+                foreach (var analyzer in analyzers)
+                {
+                    var time = (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime;
+                    var id = analyzer.SupportedDiagnostics.IsEmpty ? analyzer.GetType().Name : analyzer.SupportedDiagnostics[0].Id;
+                    summed += time;
+                    perAnalyzer.Add((id, time));
+                    analyzerTotals[id] = analyzerTotals.TryGetValue(id, out var total) ? total + time : time;
+                }
+
+                var top = string.Join(", ", perAnalyzer.OrderByDescending(a => a.Time).Take(3).Select(a => $"{a.Id} {Percent(a.Time, compilerWatch.Elapsed)}"));
+                Console.WriteLine($"{key}: compiler {compilerWatch.ElapsedMilliseconds} ms, rules summed {(long)summed.TotalMilliseconds} ms ({Percent(summed, compilerWatch.Elapsed)}); costliest: {top}");
+            }
+
             var reported = diagnostics
                 .Where(d => d.Id.StartsWith("CTX", StringComparison.Ordinal) && d.Severity != DiagnosticSeverity.Hidden)
                 .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
@@ -83,6 +109,16 @@ internal static class RealWorld
 
             var perRule = string.Join(", ", reported.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
             Console.WriteLine($"{key}: {files.Count} files, {reported.Count} findings{(perRule.Length > 0 ? ": " + perRule : string.Empty)}");
+        }
+
+        if (timing && compilerTotal > TimeSpan.Zero)
+        {
+            var summedAll = analyzerTotals.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+            Console.WriteLine($"all projects: compiler {(long)compilerTotal.TotalMilliseconds} ms, rules summed {(long)summedAll.TotalMilliseconds} ms ({Percent(summedAll, compilerTotal)})");
+            foreach (var (id, time) in analyzerTotals.OrderByDescending(a => a.Value))
+            {
+                Console.WriteLine($"  {id}\t{(long)time.TotalMilliseconds} ms\t{Percent(time, compilerTotal)}");
+            }
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
@@ -160,4 +196,7 @@ internal static class RealWorld
             }
         }
     }
+
+    private static string Percent(TimeSpan part, TimeSpan whole) =>
+        whole <= TimeSpan.Zero ? "-" : (100.0 * part.Ticks / whole.Ticks).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -193,7 +194,14 @@ namespace ContextAnalyzers.Flow
             return HelperNames.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>>(names.ToImmutable())).Value;
         }
 
-        /// <summary>Do the blocks name one of <paramref name="helperNames"/> (an identifier token, compared ordinally)?</summary>
+        private static readonly ConditionalWeakTable<ImmutableHashSet<string>, ConditionalWeakTable<SyntaxTree, int[]>> HelperMentions =
+            new ConditionalWeakTable<ImmutableHashSet<string>, ConditionalWeakTable<SyntaxTree, int[]>>();
+
+        /// <summary>
+        /// Do the blocks spell one of <paramref name="helperNames"/>? A gate, not a decision: the file's text is searched
+        /// once per file and helper set (an ordinal text search, much cheaper than a token walk of every body; a name in a
+        /// comment or string only opens the gate), then each block asks whether a hit lies in its span.
+        /// </summary>
         public static bool CallsStartHelper(ImmutableArray<IOperation> blocks, ImmutableHashSet<string> helperNames, CancellationToken cancellationToken)
         {
             if (helperNames.IsEmpty)
@@ -201,20 +209,56 @@ namespace ContextAnalyzers.Flow
                 return false;
             }
 
+            var perTree = HelperMentions.GetValue(helperNames, _ => new ConditionalWeakTable<SyntaxTree, int[]>());
             foreach (var block in blocks)
             {
-                foreach (var token in block.Syntax.DescendantTokens())
+                var tree = block.Syntax.SyntaxTree;
+                var hits = perTree.GetValue(tree, t => FindMentions(t, helperNames, cancellationToken));
+                if (hits.Length == 0)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (token.IsKind(SyntaxKind.IdentifierToken) && helperNames.Contains(token.ValueText))
-                    {
-                        return true;
-                    }
+                    continue;
+                }
+
+                var span = block.Syntax.Span;
+                var index = Array.BinarySearch(hits, span.Start);
+                if (index < 0)
+                {
+                    index = ~index;
+                }
+
+                if (index < hits.Length && hits[index] < span.End)
+                {
+                    return true;
                 }
             }
 
             return false;
         }
+
+        private static int[] FindMentions(SyntaxTree tree, ImmutableHashSet<string> names, CancellationToken cancellationToken)
+        {
+            var text = tree.GetText(cancellationToken).ToString();
+            var hits = new List<int>();
+            foreach (var name in names)
+            {
+                for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var before = at == 0 ? ' ' : text[at - 1];
+                    var afterIndex = at + name.Length;
+                    var after = afterIndex < text.Length ? text[afterIndex] : ' ';
+                    if (!IsIdentifierPart(before) && !IsIdentifierPart(after))
+                    {
+                        hits.Add(at);
+                    }
+                }
+            }
+
+            hits.Sort();
+            return hits.ToArray();
+        }
+
+        private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';
 
         private static bool ReturnsActivityType(TypeSyntax type)
         {
