@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,7 +19,7 @@ namespace ContextAnalyzers.Flow
     internal sealed class LiveActivity
     {
         private readonly IOperation? startOperation;
-        private bool? endsInFunction;
+        private int endsInFunction; // 0 unknown, 1 ends here, 2 does not: shared between rules running in parallel
 
         private LiveActivity(string name, ILocalSymbol? local, int start, int liveEnd, bool? endsInFunction, IOperation? startOperation)
         {
@@ -26,7 +27,7 @@ namespace ContextAnalyzers.Flow
             Local = local;
             Start = start;
             LiveEnd = liveEnd;
-            this.endsInFunction = endsInFunction;
+            this.endsInFunction = endsInFunction switch { true => 1, false => 2, null => 0 };
             this.startOperation = startOperation;
         }
 
@@ -46,55 +47,42 @@ namespace ContextAnalyzers.Flow
         /// <summary>True when the function itself ends the activity (a <c>using</c>, or a stop/dispose call on every path).</summary>
         public bool EndsInFunction(in FlowGraphSource graphs)
         {
-            if (endsInFunction is null)
+            var known = Volatile.Read(ref endsInFunction);
+            if (known == 0)
             {
                 // The same path analysis as CTX102: only an activity this function ends "ends here"; one that is handed off
                 // (returned, stored, captured) is still live at the stop call but not ended by it.
                 var outcome = startOperation is not null && Local is not null
                     ? ActivityLifetime.Analyze(startOperation, Local, graphs)
                     : LifetimeOutcome.Unknown;
-                endsInFunction = outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown);
+                known = outcome is not (LifetimeOutcome.Transferred or LifetimeOutcome.Unknown) ? 1 : 2;
+                Volatile.Write(ref endsInFunction, known);
             }
 
-            return endsInFunction.Value;
+            return known == 1;
         }
+
+        /// <summary>
+        /// The activities each function starts, found once per function and shared by every rule and every point asked
+        /// about (CTX201, CTX204, CTX205 and CTX207 ask at each of their calls; the driver shares operation trees between
+        /// analyzers, and the table lets the list die with its tree).
+        /// </summary>
+        private static readonly ConditionalWeakTable<IOperation, LiveActivity[]> StartsByFunction = new ConditionalWeakTable<IOperation, LiveActivity[]>();
 
         /// <summary>The innermost activity started in <paramref name="at"/>'s own function that is live at it, if any.</summary>
         public static LiveActivity? At(IOperation at, in FlowGraphSource graphs)
         {
-            var cancellationToken = graphs.CancellationToken;
             var function = FlowOperations.EnclosingFunction(at);
             if (function is null || at.SemanticModel is null)
             {
                 return null;
             }
 
-            var types = KnownTypes.Get(at.SemanticModel.Compilation);
             var position = at.Syntax.SpanStart;
             List<LiveActivity>? candidates = null;
-            foreach (var operation in FlowOperations.OwnOperations(function))
+            foreach (var candidate in StartsIn(function, KnownTypes.Get(at.SemanticModel.Compilation), graphs.CancellationToken))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (operation.Syntax.SpanStart > position)
-                {
-                    continue;
-                }
-
-                var candidate = operation switch
-                {
-                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function, types, cancellationToken),
-                    IUsingOperation { Resources: { } resource } usingOperation when ActivityStarts.StartOf(resource, types, true, cancellationToken) is { } call
-                        => FromUsingResource(usingOperation, call),
-                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target, Parent: IExpressionStatementOperation } assignment
-                        when ActivityStarts.StartOf(assignment.Value, types, true, cancellationToken) is { } call
-                        => FromStartedLocal(target.Local, call, assignment.Syntax.Span.End, assignment.Syntax, function),
-                    IInvocationOperation { TargetMethod.Name: "Start" } startCall when ActivityStarts.IsStartCall(startCall, types, true)
-                        && ReceiverLocal(startCall) is { } created && IsCreatedActivityLocal(created, function, types)
-                        => FromStartedLocal(created, startCall, startCall.Syntax.Span.End, startCall.Syntax, function),
-                    _ => null,
-                };
-
-                if (candidate is not null && candidate.Start <= position && position < candidate.LiveEnd)
+                if (candidate.Start <= position && position < candidate.LiveEnd)
                 {
                     (candidates ??= new List<LiveActivity>()).Add(candidate);
                 }
@@ -116,6 +104,42 @@ namespace ContextAnalyzers.Flow
             }
 
             return null;
+        }
+
+        private static LiveActivity[] StartsIn(IOperation function, KnownTypes types, CancellationToken cancellationToken)
+        {
+            if (StartsByFunction.TryGetValue(function, out var known))
+            {
+                return known;
+            }
+
+            // Built outside the table's lock; a cancelled search caches nothing.
+            var found = new List<LiveActivity>();
+            foreach (var operation in FlowOperations.OwnOperations(function))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var candidate = operation switch
+                {
+                    IVariableDeclaratorOperation declarator => FromDeclarator(declarator, function, types, cancellationToken),
+                    IUsingOperation { Resources: { } resource } usingOperation when ActivityStarts.StartOf(resource, types, true, cancellationToken) is { } call
+                        => FromUsingResource(usingOperation, call),
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target, Parent: IExpressionStatementOperation } assignment
+                        when ActivityStarts.StartOf(assignment.Value, types, true, cancellationToken) is { } call
+                        => FromStartedLocal(target.Local, call, assignment.Syntax.Span.End, assignment.Syntax, function),
+                    IInvocationOperation { TargetMethod.Name: "Start" } startCall when ActivityStarts.IsStartCall(startCall, types, true)
+                        && ReceiverLocal(startCall) is { } created && IsCreatedActivityLocal(created, function, types)
+                        => FromStartedLocal(created, startCall, startCall.Syntax.Span.End, startCall.Syntax, function),
+                    _ => null,
+                };
+
+                if (candidate is not null)
+                {
+                    found.Add(candidate);
+                }
+            }
+
+            var starts = found.ToArray();
+            return StartsByFunction.GetValue(function, _ => starts);
         }
 
         /// <summary>Does this value start an activity and make it current?</summary>
