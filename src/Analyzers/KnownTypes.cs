@@ -21,7 +21,7 @@ namespace ContextAnalyzers
         private int mayUseTelemetry;
         private int referencesOpenTelemetry;
 
-        private readonly object?[] resolved = new object?[40];
+        private readonly object?[] resolved = new object?[42];
 
         public static KnownTypes Get(Compilation compilation) => Cache.GetValue(compilation, c => new KnownTypes(c));
 
@@ -81,6 +81,15 @@ namespace ContextAnalyzers
         public INamedTypeSymbol? ChannelReader => Resolve(37, "System.Threading.Channels.ChannelReader`1"); // CTX207
         public INamedTypeSymbol? BlockingCollection => Resolve(38, "System.Collections.Concurrent.BlockingCollection`1"); // CTX207
         public INamedTypeSymbol? ConcurrentQueue => Resolve(39, "System.Collections.Concurrent.ConcurrentQueue`1"); // CTX207
+        public INamedTypeSymbol? ILogger => Resolve(40, "Microsoft.Extensions.Logging.ILogger");
+        public INamedTypeSymbol? LoggerExtensions => Resolve(41, "Microsoft.Extensions.Logging.LoggerExtensions");
+
+        /// <summary>The known types of the compilation <paramref name="operation"/> was bound in (null for a detached tree).</summary>
+        public static KnownTypes? Of(IOperation operation) => operation.SemanticModel is { } model ? Get(model.Compilation) : null;
+
+        /// <summary><paramref name="type"/> is <paramref name="known"/> (false when the compilation does not have it).</summary>
+        public static bool Is(ITypeSymbol? type, INamedTypeSymbol? known)
+            => known is not null && SymbolEqualityComparer.Default.Equals(type?.OriginalDefinition, known);
 
         /// <summary>True when the compilation can see OpenTelemetry's API or .NET's ActivitySource.</summary>
         public bool UsesTelemetry => Activity is not null || Baggage is not null || RuntimeContext is not null;

@@ -433,7 +433,7 @@ namespace ContextAnalyzers.Flow
             foreach (var operation in OwnOperations(function))
             {
                 if (operation is IInvocationOperation { TargetMethod: { Name: "SuppressFlow", IsStatic: true } method } suppress
-                    && IsType(method.ContainingType, "System.Threading", "ExecutionContext")
+                    && KnownTypes.Is(method.ContainingType, KnownTypes.Of(suppress)?.ExecutionContext)
                     && suppress.Syntax.Span.End <= position
                     && position < SuppressFlowRegionEnd(suppress, function))
                 {
@@ -456,6 +456,7 @@ namespace ContextAnalyzers.Flow
         private static int SuppressFlowRegionEnd(IInvocationOperation suppress, IOperation function, out bool endsAtRestore)
         {
             endsAtRestore = false;
+            var types = KnownTypes.Of(suppress);
             for (var parent = suppress.Parent; parent is not null && parent != function; parent = parent.Parent)
             {
                 if (parent is IUsingOperation usingOperation)
@@ -478,7 +479,7 @@ namespace ContextAnalyzers.Flow
             var end = int.MaxValue;
             foreach (var operation in OwnOperations(function))
             {
-                if (IsFlowRestore(operation) && operation.Syntax.SpanStart >= start && operation.Syntax.SpanStart < end)
+                if (IsFlowRestore(operation, types) && operation.Syntax.SpanStart >= start && operation.Syntax.SpanStart < end)
                 {
                     end = operation.Syntax.SpanStart;
                 }
@@ -524,32 +525,38 @@ namespace ContextAnalyzers.Flow
 
             var cfg = FlowGraphs.GraphOfFunctionAround(at, graphs);
             return cfg is not null
-                && FlowPaths.ReachesAvoiding(cfg, suppress.Syntax, at.Syntax, IsFlowRestore, graphs.CancellationToken) == true;
+                && KnownTypes.Of(suppress) is { } types
+                && FlowPaths.ReachesAvoiding(cfg, suppress.Syntax, at.Syntax, operation => IsFlowRestore(operation, types), graphs.CancellationToken) == true;
         }
 
         /// <summary><c>ExecutionContext.RestoreFlow()</c>, <c>AsyncFlowControl.Undo()</c> or <c>.Dispose()</c>.</summary>
-        private static bool IsFlowRestore(IOperation operation)
+        /// <remarks>The graph's operations have no semantic model: the known types come from the tree's.</remarks>
+        private static bool IsFlowRestore(IOperation operation, KnownTypes? types)
             => operation is IInvocationOperation { TargetMethod.Name: "RestoreFlow" or "Undo" or "Dispose" } call
-                && (IsType(call.TargetMethod.ContainingType, "System.Threading", "ExecutionContext")
-                    || IsType(call.TargetMethod.ContainingType, "System.Threading", "AsyncFlowControl"));
+                && types is not null
+                && (KnownTypes.Is(call.TargetMethod.ContainingType, types.ExecutionContext) || KnownTypes.Is(call.TargetMethod.ContainingType, types.AsyncFlowControl));
 
         /// <summary>Reads inherited context: <c>Activity.Current</c>, baggage reads, <c>RuntimeContext.GetValue</c>, <c>Tracer.CurrentSpan</c>.</summary>
         public static bool ReadsAmbientContext(IOperation operation)
         {
+            if (KnownTypes.Of(operation) is not { } types)
+            {
+                return false;
+            }
+
             switch (operation)
             {
                 case IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property }
                     when !IsAssignmentTarget(operation):
-                    return IsType(property.ContainingType, "System.Diagnostics", "Activity")
-                        || IsType(property.ContainingType, "OpenTelemetry", "Baggage");
+                    return KnownTypes.Is(property.ContainingType, types.Activity) || KnownTypes.Is(property.ContainingType, types.Baggage);
                 case IPropertyReferenceOperation { Property: { Name: "CurrentSpan", IsStatic: true } property }:
-                    return IsType(property.ContainingType, "OpenTelemetry.Trace", "Tracer");
+                    return KnownTypes.Is(property.ContainingType, types.Tracer);
                 case IInvocationOperation { TargetMethod: { IsStatic: true } method }:
-                    return (method.Name is "GetBaggage" or "GetEnumerator" && IsType(method.ContainingType, "OpenTelemetry", "Baggage"))
-                        || (method.Name is "GetValue" && IsType(method.ContainingType, "OpenTelemetry.Context", "RuntimeContext"))
-                        || (method.Name is "BeginScope" && IsType(method.ContainingType, "Microsoft.Extensions.Logging", "LoggerExtensions"));
+                    return (method.Name is "GetBaggage" or "GetEnumerator" && KnownTypes.Is(method.ContainingType, types.Baggage))
+                        || (method.Name is "GetValue" && KnownTypes.Is(method.ContainingType, types.RuntimeContext))
+                        || (method.Name is "BeginScope" && KnownTypes.Is(method.ContainingType, types.LoggerExtensions));
                 case IInvocationOperation { TargetMethod: { Name: "BeginScope" } method }:
-                    return IsType(method.ContainingType, "Microsoft.Extensions.Logging", "ILogger");
+                    return KnownTypes.Is(method.ContainingType, types.ILogger);
                 default:
                     return false;
             }

@@ -134,7 +134,8 @@ namespace ContextAnalyzers.Rules
         private static bool UndoesOnEveryPathThroughFinally(IInvocationOperation undo, ILocalSymbol? local, in FlowGraphSource graphs)
         {
             var cfg = FlowGraphs.GraphOfFunctionAround(undo, graphs);
-            if (cfg is null)
+            var types = KnownTypes.Of(undo); // the graph's own operations have no semantic model
+            if (cfg is null || types is null)
             {
                 return true;
             }
@@ -178,14 +179,14 @@ namespace ContextAnalyzers.Rules
                 {
                     foreach (var descendant in operation.DescendantsAndSelf())
                     {
-                        if (descendant is IInvocationOperation call && IsUndo(call, local))
+                        if (descendant is IInvocationOperation call && IsUndo(call, local, types))
                         {
                             undone = true;
                         }
                     }
                 }
 
-                if (undone || block.BranchValue is { } condition && IsRestoreGuard(condition))
+                if (undone || block.BranchValue is { } condition && IsRestoreGuard(condition, types))
                 {
                     continue;
                 }
@@ -213,15 +214,15 @@ namespace ContextAnalyzers.Rules
             return true;
         }
 
-        private static bool IsUndo(IInvocationOperation invocation, ILocalSymbol? local)
+        private static bool IsUndo(IInvocationOperation invocation, ILocalSymbol? local, KnownTypes types)
         {
             var method = invocation.TargetMethod;
-            return (method.Name == "RestoreFlow" && method.IsStatic && FlowOperations.IsType(method.ContainingType, "System.Threading", "ExecutionContext"))
+            return (method.Name == "RestoreFlow" && method.IsStatic && KnownTypes.Is(method.ContainingType, types.ExecutionContext))
                 || (method.Name is "Undo" or "Dispose" && local is not null && FlowOperations.IsLocal(invocation.Instance, local));
         }
 
         /// <summary>A restore flag (a local <c>bool</c>, possibly negated) or a test of <c>ExecutionContext.IsFlowSuppressed()</c>.</summary>
-        private static bool IsRestoreGuard(IOperation condition)
+        private static bool IsRestoreGuard(IOperation condition, KnownTypes types)
         {
             while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
             {
@@ -230,7 +231,7 @@ namespace ContextAnalyzers.Rules
 
             return condition is ILocalReferenceOperation { Local.Type.SpecialType: SpecialType.System_Boolean }
                 || condition is IInvocationOperation { TargetMethod: { Name: "IsFlowSuppressed", IsStatic: true } method }
-                    && FlowOperations.IsType(method.ContainingType, "System.Threading", "ExecutionContext");
+                    && KnownTypes.Is(method.ContainingType, types.ExecutionContext);
         }
 
         /// <summary><c>ExecutionContext.RestoreFlow()</c>, or <c>Undo()</c>/<c>Dispose()</c> on <paramref name="local"/>.</summary>
@@ -244,7 +245,7 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var method = invocation.TargetMethod;
-                if ((method.Name == "RestoreFlow" && method.IsStatic && FlowOperations.IsType(method.ContainingType, "System.Threading", "ExecutionContext"))
+                if ((method.Name == "RestoreFlow" && method.IsStatic && KnownTypes.Is(method.ContainingType, KnownTypes.Of(invocation)?.ExecutionContext))
                     || (method.Name is "Undo" or "Dispose" && local is not null && FlowOperations.IsLocal(invocation.Instance, local)))
                 {
                     yield return invocation;
