@@ -268,6 +268,14 @@ namespace ContextAnalyzers.Flow
             return containingSymbol is IMethodSymbol { AssociatedSymbol: IPropertySymbol { IsStatic: true } property }
                 && SymbolEqualityComparer.Default.Equals(property.ContainingType, member.Symbol.ContainingType);
         }
+
+        /// <summary>
+        /// The write is in a static method of the member's declaring type: the member's own API (<c>TenantContext.Set(t)</c>,
+        /// <c>LogContext.ConfigureCurrentLogContext()</c>), whose purpose is to change the context for its caller.
+        /// </summary>
+        public static bool IsDeclaringTypeApi(ISymbol containingSymbol, AmbientMember member)
+            => containingSymbol is IMethodSymbol { IsStatic: true } method
+               && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, member.Symbol.ContainingType?.OriginalDefinition);
     }
 
     /// <summary>

@@ -251,16 +251,8 @@ namespace ContextAnalyzers.Flow
         public static AmbientValue ClassifyValue(IOperation operation, AmbientMutation mutation, IMethodSymbol function, KnownTypes types, CancellationToken cancellationToken)
         {
             var value = ClassifyWrittenValue(operation, mutation, function, types, cancellationToken);
-            return value == AmbientValue.Parameter && !IsSetterByContract(function) && !IsMemberSetter(function, mutation) ? AmbientValue.New : value;
+            return value == AmbientValue.Parameter && !IsSetterByContract(function) ? AmbientValue.New : value;
         }
-
-        /// <summary>
-        /// A static method of the type that declares a team's ambient member, writing the value its caller passes: the
-        /// member's own setter API (<c>TenantContext.Set(tenant)</c>); its callers own the change.
-        /// </summary>
-        private static bool IsMemberSetter(IMethodSymbol function, AmbientMutation mutation)
-            => mutation.Member is { } member && function.IsStatic
-               && SymbolEqualityComparer.Default.Equals(function.ContainingType?.OriginalDefinition, member.Symbol.ContainingType?.OriginalDefinition);
 
         /// <summary>
         /// A method whose contract is to change the ambient value its caller passes: it implements an interface member or

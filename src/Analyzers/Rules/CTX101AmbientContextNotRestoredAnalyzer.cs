@@ -90,9 +90,14 @@ namespace ContextAnalyzers.Rules
             var mutation = AmbientMutation.Classify(assignment, types, members);
             if (mutation.Member is { } member)
             {
-                // The wrapper's own accessors and the static constructor are the member's implementation; a null-guarded
-                // first write is a lazily created per-flow value, not a change of someone else's context.
-                if (AmbientSet.IsImplementation(context.ContainingSymbol, member) || AmbientMutation.IsLazyInitialization(assignment, member))
+                // The wrapper's own accessors, the static constructor and the static methods of the declaring type are the
+                // member's implementation and API (their callers own the change); a null-guarded
+                // first write is a lazily created per-flow value, not a change of someone else's context; a constructor
+                // makes the object it builds current for the flow that goes on to use it (a serializer context that
+                // installs its deserializer), which is the caller's to scope.
+                if (AmbientSet.IsImplementation(context.ContainingSymbol, member) || AmbientSet.IsDeclaringTypeApi(context.ContainingSymbol, member)
+                    || AmbientMutation.IsLazyInitialization(assignment, member)
+                    || context.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor })
                 {
                     return;
                 }

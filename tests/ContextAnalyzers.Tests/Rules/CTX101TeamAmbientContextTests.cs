@@ -27,8 +27,10 @@ public class CTX101TeamAmbientContextTests
                 set => s_current.Value = value;
             }
 
-            // The member's own setter API: its callers own the change.
+            // The member's own API: its callers own the change.
             public static void Set(Tenant? tenant) => s_current.Value = tenant;
+
+            public static void Reset() => Current = new Tenant();
         }
 
         """;
@@ -222,14 +224,31 @@ public class CTX101TeamAmbientContextTests
         """);
 
     [Fact]
-    public Task Reentrancy_flag_set_and_reset_in_finally_is_silent() => Verify.VerifyAnalyzerAsync("""
+    public Task Reentrancy_flag_reset_without_finally_is_not_reset_on_the_exception_path() => Verify.VerifyAnalyzerAsync("""
         using System.Threading;
 
-        public static class Serializer
+        public sealed class Serializer
         {
             private static readonly AsyncLocal<bool> s_inside = new();
 
-            public static void Write(object value)
+            public void Write(object value)
+            {
+                [|s_inside.Value = true|];
+                Write(value.ToString()!);
+                s_inside.Value = false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Reentrancy_flag_set_and_reset_in_finally_is_silent() => Verify.VerifyAnalyzerAsync("""
+        using System.Threading;
+
+        public sealed class Serializer
+        {
+            private static readonly AsyncLocal<bool> s_inside = new();
+
+            public void Write(object value)
             {
                 if (s_inside.Value)
                 {
@@ -281,6 +300,7 @@ public class CTX101TeamAmbientContextTests
             void M(Tenant tenant)
             {
                 TenantContext.Set(tenant);
+                TenantContext.Reset();
             }
         }
         """);
@@ -326,6 +346,17 @@ public class CTX101TeamAmbientContextTests
                 using (new TenantScope(tenant))
                 {
                 }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_constructor_that_installs_its_part_for_the_flow_is_silent() => Verify.VerifyAnalyzerAsync(Tenancy + """
+        abstract class SerializerContext
+        {
+            protected SerializerContext(Tenant tenant)
+            {
+                TenantContext.Current = tenant;
             }
         }
         """);
