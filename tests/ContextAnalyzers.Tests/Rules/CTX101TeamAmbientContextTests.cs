@@ -519,6 +519,59 @@ public class CTX101TeamAmbientContextTests
         """, CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey);
 
     [Fact]
+    public async Task Fix_restores_a_member_declared_in_the_option()
+    {
+        var test = Verify.Create();
+        test.TestCode = """
+            namespace Team
+            {
+                public static class RequestContext
+                {
+                    public static string? CorrelationId { get; set; }
+                }
+
+                class C
+                {
+                    void M(string id)
+                    {
+                        [|RequestContext.CorrelationId = id|];
+                        System.Console.WriteLine(id);
+                    }
+                }
+            }
+            """;
+        test.FixedCode = """
+            namespace Team
+            {
+                public static class RequestContext
+                {
+                    public static string? CorrelationId { get; set; }
+                }
+
+                class C
+                {
+                    void M(string id)
+                    {
+                        var previousValue = RequestContext.CorrelationId;
+                        RequestContext.CorrelationId = id;
+                        try
+                        {
+                            System.Console.WriteLine(id);
+                        }
+                        finally
+                        {
+                            RequestContext.CorrelationId = previousValue;
+                        }
+                    }
+                }
+            }
+            """;
+        test.EditorConfig = "ctx_analyzers.ambient_members = P:Team.RequestContext.CorrelationId";
+        test.CodeActionEquivalenceKey = CTX101AmbientContextNotRestoredCodeFix.RestoreInFinallyKey;
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task ContextScope_is_not_offered_for_a_team_member()
     {
         var test = Verify.Create();
