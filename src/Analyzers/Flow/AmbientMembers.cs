@@ -329,6 +329,18 @@ namespace ContextAnalyzers.Flow
             return known == 2;
         }
 
+        /// <summary>The members that apply to the block's file, when the block spells a name one of them is written through; else null.</summary>
+        public AmbientSet? NamedIn(ImmutableArray<IOperation> blocks, AnalyzerOptions options, CancellationToken cancellationToken)
+        {
+            if (blocks.IsEmpty)
+            {
+                return null;
+            }
+
+            var set = For(blocks[0].Syntax.SyntaxTree, options, cancellationToken);
+            return set.NamedIn(blocks, cancellationToken) ? set : null;
+        }
+
         /// <summary>The members that apply to <paramref name="tree"/>.</summary>
         public AmbientSet For(SyntaxTree tree, AnalyzerOptions? options, CancellationToken cancellationToken)
         {

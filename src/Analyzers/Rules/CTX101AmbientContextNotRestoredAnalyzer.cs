@@ -63,13 +63,9 @@ namespace ContextAnalyzers.Rules
                     symbolStart.RegisterOperationBlockStartAction(block =>
                     {
                         var names = telemetry ? NameIndex.In(block.OperationBlocks, block.CancellationToken) : Names.None;
-                        var members = custom && block.OperationBlocks.Length > 0
-                            ? ambient.For(block.OperationBlocks[0].Syntax.SyntaxTree, block.Options, block.CancellationToken)
-                            : AmbientSet.Empty;
-                        var named = members.NamedIn(block.OperationBlocks, block.CancellationToken);
-                        if ((names & Names.Current) != Names.None || named)
+                        var set = custom ? ambient.NamedIn(block.OperationBlocks, block.Options, block.CancellationToken) : null;
+                        if ((names & Names.Current) != Names.None || set is not null)
                         {
-                            var set = named ? members : null;
                             block.RegisterOperationAction(c => AnalyzeAssignment(c, types, writes, set), OperationKind.SimpleAssignment);
                         }
 
