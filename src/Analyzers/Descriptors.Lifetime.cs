@@ -14,7 +14,9 @@ namespace ContextAnalyzers
             "Activity.Current, Baggage.Current (also written by every static Baggage.SetBaggage/RemoveBaggage/ClearBaggage), " +
             "RuntimeContext slots and Tracer.WithSpan change ambient context that outlives the method: a synchronous method leaks " +
             "the change to its caller, and Baggage's holder is shared with the caller even in async code. Capture the previous " +
-            "value and restore it in a finally, or use a disposable scope such as ContextScope.");
+            "value and restore it in a finally, or use a disposable scope such as ContextScope. A team's own AsyncLocal-backed " +
+            "context (a static AsyncLocal<T> field, the property that wraps it, or a member declared with [AmbientContext] or " +
+            "ctx_analyzers.ambient_members) is checked the same way.");
 
         public static readonly DiagnosticDescriptor CTX101CurrentSetToUnsampledActivity = Create(
             DiagnosticIds.AmbientContextNotRestored,

@@ -70,6 +70,9 @@ namespace ContextAnalyzers
 
         /// <summary><c>SuppressFlow</c> or <c>Unsafe</c>.</summary>
         Flow = 2,
+
+        /// <summary><c>AsyncLocal</c> or <c>AmbientContext</c>: where a team's own ambient context can be declared.</summary>
+        Ambient = 4,
     }
 
     /// <summary>
@@ -108,6 +111,8 @@ namespace ContextAnalyzers
         private static readonly string[] TelemetryWords = { "Activity", "Baggage", "Propagat" };
 
         private static readonly string[] FlowWords = { "SuppressFlow", "Unsafe" };
+
+        private static readonly string[] AmbientWords = { "AsyncLocal", "AmbientContext" };
 
         /// <summary>The index of <paramref name="tree"/> (computed once per tree, by one thread: the others wait for it).</summary>
         public static NameIndex Get(SyntaxTree tree, CancellationToken cancellationToken) =>
@@ -361,13 +366,14 @@ namespace ContextAnalyzers
             {
                 if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
                 {
-                    return AnchorWords.Telemetry | AnchorWords.Flow;
+                    return AnchorWords.Telemetry | AnchorWords.Flow | AnchorWords.Ambient;
                 }
 
                 // Telemetry words in any case: a file that holds an activity only through `var` (from a helper in another
                 // file) usually names its variable `activity`.
                 return (ContainsAny(text, TelemetryWords, StringComparison.OrdinalIgnoreCase) ? AnchorWords.Telemetry : AnchorWords.None)
-                    | (ContainsAny(text, FlowWords, StringComparison.Ordinal) ? AnchorWords.Flow : AnchorWords.None);
+                    | (ContainsAny(text, FlowWords, StringComparison.Ordinal) ? AnchorWords.Flow : AnchorWords.None)
+                    | (ContainsAny(text, AmbientWords, StringComparison.Ordinal) ? AnchorWords.Ambient : AnchorWords.None);
             }
 
             private static bool ContainsAny(string text, string[] words, StringComparison comparison)

@@ -74,7 +74,7 @@ namespace ContextAnalyzers.Flow
         public bool IsConfined { get; set; }
 
         public bool SameStore(AmbientWrite other) =>
-            Mutation.Store == other.Mutation.Store
+            Mutation.SameStore(other.Mutation)
             && (Mutation.Store != AmbientStore.RuntimeContextSlot || Slot is null || other.Slot is null || Slot == other.Slot);
     }
 
@@ -248,9 +248,9 @@ namespace ContextAnalyzers.Flow
         /// <summary>The text of the written value, for the message.</summary>
         public static string ValueName(IOperation operation) => operation is ISimpleAssignmentOperation assignment ? assignment.Value.Syntax.ToString() : operation.Syntax.ToString();
 
-        public static AmbientValue ClassifyValue(IOperation operation, IMethodSymbol function, KnownTypes types, CancellationToken cancellationToken)
+        public static AmbientValue ClassifyValue(IOperation operation, AmbientMutation mutation, IMethodSymbol function, KnownTypes types, CancellationToken cancellationToken)
         {
-            var value = ClassifyWrittenValue(operation, function, types, cancellationToken);
+            var value = ClassifyWrittenValue(operation, mutation, function, types, cancellationToken);
             return value == AmbientValue.Parameter && !IsSetterByContract(function) ? AmbientValue.New : value;
         }
 
@@ -300,18 +300,18 @@ namespace ContextAnalyzers.Flow
             return false;
         }
 
-        private static AmbientValue ClassifyWrittenValue(IOperation operation, IMethodSymbol function, KnownTypes types, CancellationToken cancellationToken)
+        private static AmbientValue ClassifyWrittenValue(IOperation operation, AmbientMutation mutation, IMethodSymbol function, KnownTypes types, CancellationToken cancellationToken)
         {
             switch (operation)
             {
                 case ISimpleAssignmentOperation assignment:
-                    return Classify(assignment.Value, operation, function, types, 0, cancellationToken);
+                    return Classify(assignment.Value, operation, mutation, function, types, 0, cancellationToken);
                 case IInvocationOperation { TargetMethod.Name: "ClearBaggage" }:
                     return AmbientValue.Clear;
                 case IInvocationOperation { TargetMethod.Name: "SetValue", Arguments.Length: 2 } setValue:
-                    return Classify(setValue.Arguments[1].Value, operation, function, types, 0, cancellationToken);
+                    return Classify(setValue.Arguments[1].Value, operation, mutation, function, types, 0, cancellationToken);
                 case IInvocationOperation { TargetMethod.Name: "WithSpan", Arguments.Length: 1 } withSpan:
-                    return Classify(withSpan.Arguments[0].Value, operation, function, types, 0, cancellationToken);
+                    return Classify(withSpan.Arguments[0].Value, operation, mutation, function, types, 0, cancellationToken);
                 case IInvocationOperation invocation:
                     // SetBaggage/RemoveBaggage change the current baggage: never a restore. When every value comes straight
                     // from the parameters, the method is a setter and its caller owns the change.
@@ -322,10 +322,10 @@ namespace ContextAnalyzers.Flow
             }
         }
 
-        private static AmbientValue Classify(IOperation? value, IOperation write, IMethodSymbol function, KnownTypes types, int depth, CancellationToken cancellationToken)
+        private static AmbientValue Classify(IOperation? value, IOperation write, AmbientMutation mutation, IMethodSymbol function, KnownTypes types, int depth, CancellationToken cancellationToken)
         {
             value = Skip(value);
-            var store = AmbientMutation.Classify(write, types).Store;
+            var store = mutation.Store;
             switch (value)
             {
                 case null:
@@ -350,7 +350,7 @@ namespace ContextAnalyzers.Flow
 
                     return AmbientValue.New;
                 case ILocalReferenceOperation local:
-                    return depth > 2 ? AmbientValue.New : ClassifyLocal(local.Local, write, function, types, depth, cancellationToken);
+                    return depth > 2 ? AmbientValue.New : ClassifyLocal(local.Local, write, mutation, function, types, depth, cancellationToken);
                 default:
                     return AmbientValue.New;
             }
@@ -386,7 +386,7 @@ namespace ContextAnalyzers.Flow
             return AmbientValue.New;
         }
 
-        private static AmbientValue ClassifyLocal(ILocalSymbol local, IOperation write, IMethodSymbol function, KnownTypes types, int depth, CancellationToken cancellationToken)
+        private static AmbientValue ClassifyLocal(ILocalSymbol local, IOperation write, AmbientMutation mutation, IMethodSymbol function, KnownTypes types, int depth, CancellationToken cancellationToken)
         {
             var model = write.SemanticModel;
             var body = FunctionSyntax(write);
@@ -445,7 +445,7 @@ namespace ContextAnalyzers.Flow
             }
 
             var value = Skip(model.GetOperation(assigned[0], cancellationToken));
-            if (ReadsStore(value, AmbientMutation.Classify(write, types).Store, types))
+            if (ReadsStore(value, mutation, types))
             {
                 return AmbientValue.SavedLocal;
             }
@@ -460,7 +460,7 @@ namespace ContextAnalyzers.Flow
                 return IsGuarded(write, local.Name, body) ? AmbientValue.StartedGuarded : AmbientValue.StartedUnguarded;
             }
 
-            return Classify(value, write, function, types, depth + 1, cancellationToken);
+            return Classify(value, write, mutation, function, types, depth + 1, cancellationToken);
         }
 
         /// <summary>A call that starts an activity and returns it (or null when nobody samples it).</summary>
@@ -548,8 +548,14 @@ namespace ContextAnalyzers.Flow
             return new string(chars, 0, n);
         }
 
-        private static bool ReadsStore(IOperation? operation, AmbientStore store, KnownTypes types)
+        private static bool ReadsStore(IOperation? operation, AmbientMutation mutation, KnownTypes types)
         {
+            var store = mutation.Store;
+            if (mutation.Member is { } member)
+            {
+                return member.IsAccess(operation);
+            }
+
             switch (Skip(operation))
             {
                 case IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property }:
@@ -750,7 +756,7 @@ namespace ContextAnalyzers.Flow
 
             foreach (var node in body.DescendantNodes())
             {
-                if (node is not AssignmentExpressionSyntax { Left: var left, Right: var right } || !ReadsStoreSyntax(right, write.Mutation.Store))
+                if (node is not AssignmentExpressionSyntax { Left: var left, Right: var right } || !ReadsStoreSyntax(right, write.Mutation))
                 {
                     continue;
                 }
@@ -766,8 +772,17 @@ namespace ContextAnalyzers.Flow
         }
 
         /// <summary>The expression is a read of the store, or creates a holder from one (<c>new Holder(Activity.Current)</c>).</summary>
-        private static bool ReadsStoreSyntax(ExpressionSyntax expression, AmbientStore store)
+        private static bool ReadsStoreSyntax(ExpressionSyntax expression, AmbientMutation mutation)
         {
+            var store = mutation.Store;
+            if (mutation.Member is { } member)
+            {
+                expression = Unwrap(expression);
+                return expression is BaseObjectCreationExpressionSyntax { ArgumentList: { } holder }
+                    ? holder.Arguments.Any(a => member.IsAccessSyntax(Unwrap(a.Expression)))
+                    : member.IsAccessSyntax(expression);
+            }
+
             expression = Unwrap(expression);
             if (expression is BaseObjectCreationExpressionSyntax { ArgumentList: { } arguments })
             {

@@ -41,7 +41,7 @@ namespace ContextAnalyzers.Flow
         // CTX101 and CTX206 ask about the same mutations, CTX102 about the same bodies: each operation block's graph is
         // the driver's, built once (FlowGraphSource).
 
-        public static bool IsLostAtTail(IOperation mutation, in FlowGraphSource graphs)
+        public static bool IsLostAtTail(IOperation mutation, in FlowGraphSource graphs, AmbientSet? members = null)
         {
             var cancellationToken = graphs.CancellationToken;
             if (mutation is IExpressionStatementOperation statement)
@@ -49,8 +49,8 @@ namespace ContextAnalyzers.Flow
                 mutation = statement.Operation;
             }
 
-            var kind = ClassifyMutation(mutation);
-            if (kind == AmbientKind.None || IsRestore(mutation, kind))
+            var kind = ClassifyMutation(mutation, members);
+            if (kind == AmbientKind.None || IsRestore(mutation, kind, members))
             {
                 return false;
             }
@@ -106,10 +106,21 @@ namespace ContextAnalyzers.Flow
             Activity,
             Baggage,
             RuntimeContextSlot,
+
+            /// <summary>A team's own AsyncLocal-backed member (<see cref="AmbientMembers"/>).</summary>
+            Custom,
         }
 
         /// <summary>Which ambient store <paramref name="operation"/> changes, if it is a mutation at all.</summary>
-        internal static AmbientKind ClassifyMutation(IOperation? operation)
+        internal static AmbientKind ClassifyMutation(IOperation? operation, AmbientSet? members = null)
+        {
+            var kind = ClassifyKnownMutation(operation);
+            return kind == AmbientKind.None && members?.WriteOf(operation) is not null
+                ? AmbientKind.Custom
+                : kind;
+        }
+
+        private static AmbientKind ClassifyKnownMutation(IOperation? operation)
         {
             switch (operation)
             {
@@ -160,7 +171,7 @@ namespace ContextAnalyzers.Flow
 
         // ------------------------------------------------------------------ restores
 
-        private static bool IsRestore(IOperation mutation, AmbientKind kind)
+        private static bool IsRestore(IOperation mutation, AmbientKind kind, AmbientSet? members)
         {
             var written = mutation switch
             {
@@ -187,14 +198,14 @@ namespace ContextAnalyzers.Flow
                     when kind == AmbientKind.Activity && IsType(parent.Property.ContainingType, "System", "Diagnostics", "Activity"):
                     return true;
                 case ILocalReferenceOperation local:
-                    return IsSavedAmbient(mutation, local.Local, kind);
+                    return IsSavedAmbient(mutation, local.Local, kind, kind == AmbientKind.Custom ? members?.WriteOf(mutation) : null);
                 default:
                     return false;
             }
         }
 
         /// <summary>True when some declaration or assignment of <paramref name="local"/> reads the same ambient property.</summary>
-        private static bool IsSavedAmbient(IOperation mutation, ILocalSymbol local, AmbientKind kind)
+        private static bool IsSavedAmbient(IOperation mutation, ILocalSymbol local, AmbientKind kind, AmbientMember? member)
         {
             var top = mutation;
             while (top.Parent is not null)
@@ -210,6 +221,11 @@ namespace ContextAnalyzers.Flow
                     ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } a when SymbolEqualityComparer.Default.Equals(target.Local, local) => a.Value,
                     _ => null,
                 };
+
+                if (member is not null && value is not null && member.IsAccess(value))
+                {
+                    return true;
+                }
 
                 if (SkipConversions(value) is IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } property }
                     && ClassifyCurrentProperty(property) == kind)

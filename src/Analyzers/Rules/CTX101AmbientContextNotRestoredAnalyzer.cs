@@ -38,12 +38,18 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if (!types.MayUseTelemetry(start.CancellationToken) || (types.Activity is null && types.Baggage is null && types.RuntimeContext is null))
+                var telemetry = types.MayUseTelemetry(start.CancellationToken) && (types.Activity is not null || types.Baggage is not null || types.RuntimeContext is not null);
+
+                // A team's own ambient members (static AsyncLocal<T> fields and their wrappers, [AmbientContext],
+                // ctx_analyzers.ambient_members): resolved once per compilation, none in most.
+                var ambient = AmbientMembers.Get(start.Compilation);
+                var custom = ambient.MayHaveMembers(start.Options, start.CancellationToken);
+                if (!telemetry && !custom)
                 {
                     return;
                 }
 
-                var calls = types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null;
+                var calls = telemetry && (types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null);
 
                 // Whether a change is restored is decided per type: the restore may live in another member of the type (an
                 // end hook, the Dispose of a scope, a span factory's End), so every write of the type is collected first
@@ -52,14 +58,15 @@ namespace ContextAnalyzers.Rules
                 {
                     var writes = new AmbientWrites((INamedTypeSymbol)symbolStart.Symbol);
 
-                    // Assignments are to 'Current'; calls are SetBaggage/RemoveBaggage/ClearBaggage/SetValue/WithSpan: bodies
-                    // that name none of them get no callback.
+                    // Assignments are to 'Current' or to a team's member; calls are SetBaggage/RemoveBaggage/ClearBaggage/
+                    // SetValue/WithSpan: bodies that name none of them get no callback.
                     symbolStart.RegisterOperationBlockStartAction(block =>
                     {
-                        var names = NameIndex.In(block.OperationBlocks, block.CancellationToken);
-                        if ((names & Names.Current) != Names.None)
+                        var names = telemetry ? NameIndex.In(block.OperationBlocks, block.CancellationToken) : Names.None;
+                        var set = custom ? ambient.NamedIn(block.OperationBlocks, block.Options, block.CancellationToken) : null;
+                        if ((names & Names.Current) != Names.None || set is not null)
                         {
-                            block.RegisterOperationAction(c => AnalyzeAssignment(c, types, writes), OperationKind.SimpleAssignment);
+                            block.RegisterOperationAction(c => AnalyzeAssignment(c, types, writes, set), OperationKind.SimpleAssignment);
                         }
 
                         if (calls && (names & (Names.SetBaggage | Names.RemoveBaggage | Names.ClearBaggage | Names.SetValue | Names.WithSpan)) != Names.None)
@@ -73,18 +80,32 @@ namespace ContextAnalyzers.Rules
             });
         }
 
-        private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types, AmbientWrites writes)
+        private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types, AmbientWrites writes, AmbientSet? members)
         {
             var assignment = (ISimpleAssignmentOperation)context.Operation;
-            if (assignment.Target is not IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } })
+            var mutation = AmbientMutation.Classify(assignment, types, members);
+            if (mutation.Member is { } member)
+            {
+                // The wrapper's own accessors, the static constructor and the static methods of the declaring type are the
+                // member's implementation and API (their callers own the change); a null-guarded
+                // first write is a lazily created per-flow value, not a change of someone else's context; a constructor
+                // makes the object it builds current for the flow that goes on to use it (a serializer context that
+                // installs its deserializer), which is the caller's to scope.
+                if (AmbientSet.IsImplementation(context.ContainingSymbol, member) || AmbientSet.IsDeclaringTypeApi(context.ContainingSymbol, member)
+                    || AmbientMutation.IsLazyInitialization(assignment, member)
+                    || context.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor })
+                {
+                    return;
+                }
+            }
+            else if (assignment.Target is not IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } })
             {
                 return;
             }
 
-            var mutation = AmbientMutation.Classify(assignment, types);
             if (mutation.Store != AmbientStore.None)
             {
-                Collect(context, assignment, mutation, types, writes);
+                Collect(context, assignment, mutation, types, writes, members);
             }
         }
 
@@ -100,7 +121,7 @@ namespace ContextAnalyzers.Rules
             var mutation = AmbientMutation.Classify(invocation, types);
             if (mutation.Store != AmbientStore.None)
             {
-                Collect(context, invocation, mutation, types, writes);
+                Collect(context, invocation, mutation, types, writes, null);
             }
         }
 
@@ -108,7 +129,7 @@ namespace ContextAnalyzers.Rules
         /// Records one write of the type: what kind of value it writes (a restore or a new value) and whether, judged on its
         /// own method, it is an unrestored change. The type-level decision is <see cref="AmbientWrites.Report"/>.
         /// </summary>
-        private static void Collect(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, KnownTypes types, AmbientWrites writes)
+        private static void Collect(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, KnownTypes types, AmbientWrites writes, AmbientSet? members)
         {
             var function = AmbientMutation.EnclosingFunction(operation, context.ContainingSymbol);
             if (function is null)
@@ -116,20 +137,21 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            var value = AmbientOwnership.ClassifyValue(operation, function, types, context.CancellationToken);
-            var write = new AmbientWrite(operation, mutation, AmbientOwnership.SlotKey(operation), value, context.ContainingSymbol, function);
+            var value = AmbientOwnership.ClassifyValue(operation, mutation, function, types, context.CancellationToken);
+            var write = new AmbientWrite(operation, mutation, mutation.Member?.Key ?? AmbientOwnership.SlotKey(operation), value, context.ContainingSymbol, function);
             // Activity.Current and AsyncLocal slots set in async code are confined to it (the builder restores the caller's
             // ExecutionContext), and so are they in a delegate that runs as thread-pool work (Task.Run, StartNew,
             // QueueUserWorkItem, Parallel.*): it runs on a copy of the ExecutionContext that is dropped when it returns.
-            // Baggage is not: its holder is shared with the caller. Writing the baggage slot itself
+            // A team's AsyncLocal-backed member is confined like Activity.Current. Baggage is not: its holder is shared
+            // with the caller. Writing the baggage slot itself
             // (RuntimeContext.SetValue("otel.baggage", ..)) replaces the holder in this flow only, so it is confined too.
             var confinable = mutation.Store != AmbientStore.Baggage || operation is IInvocationOperation { TargetMethod.Name: "SetValue" };
             write.IsConfined = confinable && (function.IsAsync || TailMutation.IsInHopDelegate(operation));
-            write.IsCandidate = !write.IsConfined && IsUnrestoredInItsMethod(context, operation, mutation, function, value, types);
+            write.IsCandidate = !write.IsConfined && IsUnrestoredInItsMethod(context, operation, mutation, function, value, types, members);
             writes.Add(write);
         }
 
-        private static bool IsUnrestoredInItsMethod(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, IMethodSymbol function, AmbientValue value, KnownTypes types)
+        private static bool IsUnrestoredInItsMethod(OperationAnalysisContext context, IOperation operation, AmbientMutation mutation, IMethodSymbol function, AmbientValue value, KnownTypes types, AmbientSet? members)
         {
             // A write of a value saved earlier (a field, an items entry, a holder, activity.Parent) is itself a restore.
             if (value is AmbientValue.Saved or AmbientValue.SavedLocal)
@@ -151,7 +173,7 @@ namespace ContextAnalyzers.Rules
             }
 
             // One statement, one diagnostic: CTX206 owns a change lost at the tail of an async flow or hop delegate.
-            return !TailMutation.IsLostAtTail(operation, new FlowGraphSource(context));
+            return !TailMutation.IsLostAtTail(operation, new FlowGraphSource(context), members);
         }
     }
 
@@ -162,23 +184,66 @@ namespace ContextAnalyzers.Rules
         Activity,
         Baggage,
         RuntimeContextSlot,
+
+        /// <summary>A team's own ambient member (see <see cref="AmbientMembers"/>).</summary>
+        Custom,
     }
 
     /// <summary>What CTX101 and its fix know about one ambient-context mutation.</summary>
     internal readonly struct AmbientMutation
     {
-        public AmbientMutation(AmbientStore store, string display)
+        public AmbientMutation(AmbientStore store, string display, AmbientMember? member = null)
         {
             Store = store;
             Display = display;
+            Member = member;
         }
 
         public AmbientStore Store { get; }
 
+        /// <summary>For <see cref="AmbientStore.Custom"/>: the member written.</summary>
+        public AmbientMember? Member { get; }
+
+        /// <summary>True when <paramref name="other"/> writes the same store (the same member's store for a team's own context).</summary>
+        public bool SameStore(AmbientMutation other)
+            => Store == other.Store && (Store != AmbientStore.Custom || (Member is not null && other.Member is not null && Member.Key == other.Member.Key));
+
         /// <summary>What the diagnostic names: <c>Activity.Current</c>, <c>Baggage.Current</c>, <c>RuntimeContext slot</c>.</summary>
         public string Display { get; }
 
-        public static AmbientMutation Classify(IOperation? operation, KnownTypes types)
+        public static AmbientMutation Classify(IOperation? operation, KnownTypes types, AmbientSet? members = null)
+        {
+            var known = ClassifyKnown(operation, types);
+            return known.Store == AmbientStore.None && members?.WriteOf(operation) is { } member
+                ? new AmbientMutation(AmbientStore.Custom, member.Display, member)
+                : known;
+        }
+
+        /// <summary>
+        /// A write of <paramref name="member"/> under an <c>if</c> that tests the member for null: a per-flow value created
+        /// on first use (<c>if (s_cache.Value is null) s_cache.Value = new();</c>), which is meant to stay.
+        /// </summary>
+        public static bool IsLazyInitialization(IOperation write, AmbientMember member)
+        {
+            foreach (var guard in write.Syntax.Ancestors())
+            {
+                if (guard is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+                {
+                    return false;
+                }
+
+                if (guard is IfStatementSyntax ifStatement && ifStatement.Statement.Span.Contains(write.Syntax.Span)
+                    && ifStatement.Condition.DescendantNodesAndSelf().Any(n => n.IsKind(SyntaxKind.NullLiteralExpression))
+                    && ifStatement.Condition.DescendantNodesAndSelf().OfType<ExpressionSyntax>().Any(member.IsAccessSyntax))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static AmbientMutation ClassifyKnown(IOperation? operation, KnownTypes types)
         {
             switch (operation)
             {
@@ -274,7 +339,7 @@ namespace ContextAnalyzers.Rules
                 }
 
                 if (parent is TryStatementSyntax { Finally: { } enclosingFinally } tryStatement && node == tryStatement.Block
-                    && FinallyRestores(enclosingFinally, operation, mutation.Store, model, types, cancellationToken))
+                    && FinallyRestores(enclosingFinally, operation, mutation, model, types, cancellationToken))
                 {
                     return true;
                 }
@@ -284,7 +349,7 @@ namespace ContextAnalyzers.Rules
                     var index = block.Statements.IndexOf(statement);
                     if (index >= 0 && index + 1 < block.Statements.Count
                         && block.Statements[index + 1] is TryStatementSyntax { Finally: { } followingFinally }
-                        && FinallyRestores(followingFinally, operation, mutation.Store, model, types, cancellationToken))
+                        && FinallyRestores(followingFinally, operation, mutation, model, types, cancellationToken))
                     {
                         return true;
                     }
@@ -299,13 +364,27 @@ namespace ContextAnalyzers.Rules
         /// for a <c>RuntimeContext</c> slot), or a call to a method of the compilation whose body writes it (a restore
         /// helper), not under a condition, unless the condition tests the store itself ("restore it if it changed").
         /// </summary>
-        private static bool FinallyRestores(FinallyClauseSyntax @finally, IOperation change, AmbientStore store, SemanticModel model, KnownTypes types, CancellationToken cancellationToken)
+        private static bool FinallyRestores(FinallyClauseSyntax @finally, IOperation change, AmbientMutation mutation, SemanticModel model, KnownTypes types, CancellationToken cancellationToken)
         {
+            var store = mutation.Store;
             var slot = Flow.AmbientOwnership.SlotKey(change);
             foreach (var node in @finally.Block.DescendantNodes())
             {
                 var restores = false;
-                if (node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } }
+                if (mutation.Member is { } member)
+                {
+                    // A team's member: any write of the same store (through the field or a wrapper), or a helper that writes it.
+                    if (node is AssignmentExpressionSyntax { Left: var left } && member.IsAccessSyntax(left))
+                    {
+                        restores = model.GetOperation(node, cancellationToken) is ISimpleAssignmentOperation restore && member.IsAccess(restore.Target);
+                    }
+                    else if (node is InvocationExpressionSyntax helperCall
+                        && model.GetSymbolInfo(helperCall, cancellationToken).Symbol is IMethodSymbol { DeclaringSyntaxReferences.Length: > 0 } restoreHelper)
+                    {
+                        restores = WritesStore(restoreHelper, mutation, cancellationToken);
+                    }
+                }
+                else if (node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } }
                     || node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SetValue" or "WithSpan" } })
                 {
                     var operation = model.GetOperation(node, cancellationToken);
@@ -324,10 +403,10 @@ namespace ContextAnalyzers.Rules
                     && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { DeclaringSyntaxReferences.Length: > 0 } helper
                     && helper.Name is not ("SetValue" or "WithSpan" or "SetBaggage" or "RemoveBaggage" or "ClearBaggage"))
                 {
-                    restores = WritesStore(helper, store, cancellationToken);
+                    restores = WritesStore(helper, mutation, cancellationToken);
                 }
 
-                if (restores && RunsOnEveryPath(node, @finally.Block, change.Syntax))
+                if (restores && RunsOnEveryPath(node, @finally.Block, change.Syntax, mutation.Member))
                 {
                     return true;
                 }
@@ -340,14 +419,14 @@ namespace ContextAnalyzers.Rules
         /// The node is not under a condition inside the block, or the condition reads the ambient store itself, or it is the
         /// condition the change itself is under (<c>if (apply) set; try { } finally { if (apply) restore; }</c>).
         /// </summary>
-        private static bool RunsOnEveryPath(SyntaxNode node, BlockSyntax block, SyntaxNode change)
+        private static bool RunsOnEveryPath(SyntaxNode node, BlockSyntax block, SyntaxNode change, AmbientMember? member)
         {
             for (var parent = node.Parent; parent is not null && parent != block; parent = parent.Parent)
             {
                 switch (parent)
                 {
-                    case IfStatementSyntax ifStatement when !ReadsAmbient(ifStatement.Condition) && !GuardsChange(ifStatement.Condition, change):
-                    case ConditionalExpressionSyntax conditional when !ReadsAmbient(conditional.Condition):
+                    case IfStatementSyntax ifStatement when !ReadsAmbient(ifStatement.Condition, member) && !GuardsChange(ifStatement.Condition, change):
+                    case ConditionalExpressionSyntax conditional when !ReadsAmbient(conditional.Condition, member):
                     case SwitchStatementSyntax or SwitchExpressionSyntax or WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax:
                     case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression or (int)SyntaxKind.LogicalOrExpression or (int)SyntaxKind.CoalesceExpression }:
                     case ConditionalAccessExpressionSyntax:
@@ -371,18 +450,19 @@ namespace ContextAnalyzers.Rules
             return false;
         }
 
-        private static bool ReadsAmbient(ExpressionSyntax condition) =>
+        private static bool ReadsAmbient(ExpressionSyntax condition, AmbientMember? member) =>
             condition.DescendantNodesAndSelf().Any(n =>
+                (member is not null && n is ExpressionSyntax e && member.IsAccessSyntax(e)) ||
                 n is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current", Expression: var receiver } && Flow.AmbientOwnership.LastName(receiver) is "Activity" or "Baggage"
                 || n is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetValue" } });
 
-        private static bool WritesStore(IMethodSymbol helper, AmbientStore store, CancellationToken cancellationToken)
+        private static bool WritesStore(IMethodSymbol helper, AmbientMutation mutation, CancellationToken cancellationToken)
         {
             foreach (var reference in helper.DeclaringSyntaxReferences)
             {
                 foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
                 {
-                    if (SyntacticStore(node) == store)
+                    if (WritesSyntactically(node, mutation))
                     {
                         return true;
                     }
@@ -416,7 +496,7 @@ namespace ContextAnalyzers.Rules
                 {
                     foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
                     {
-                        if (SyntacticStore(node) == mutation.Store)
+                        if (WritesSyntactically(node, mutation))
                         {
                             return true;
                         }
@@ -426,6 +506,12 @@ namespace ContextAnalyzers.Rules
 
             return false;
         }
+
+        /// <summary>The node writes the mutation's store: for a team's member, an assignment to its field's <c>Value</c> or a wrapper.</summary>
+        private static bool WritesSyntactically(SyntaxNode node, AmbientMutation mutation)
+            => mutation.Member is { } member
+                ? node is AssignmentExpressionSyntax { Left: var left } && member.IsAccessSyntax(left)
+                : SyntacticStore(node) == mutation.Store;
 
         private static AmbientStore SyntacticStore(SyntaxNode node)
         {

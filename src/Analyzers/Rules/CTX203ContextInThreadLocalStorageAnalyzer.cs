@@ -31,13 +31,19 @@ namespace ContextAnalyzers.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var types = KnownTypes.Get(start.Compilation);
-                if (!types.MayUseTelemetry(start.CancellationToken) || !types.UsesTelemetry)
+                var telemetry = types.MayUseTelemetry(start.CancellationToken) && types.UsesTelemetry;
+
+                // A team's own ambient context: a thread-local field declared ambient, or one holding the value type of
+                // an ambient member (TenantContext.Current's Tenant).
+                var ambient = AmbientMembers.Get(start.Compilation);
+                var custom = ambient.MayHaveMembers(start.Options, start.CancellationToken);
+                if (!telemetry && !custom)
                 {
                     return;
                 }
 
-                start.RegisterSymbolAction(c => AnalyzeField(c, types), SymbolKind.Field);
-                if (types.RuntimeContext is not null)
+                start.RegisterSymbolAction(c => AnalyzeField(c, types, custom ? ambient : null), SymbolKind.Field);
+                if (telemetry && types.RuntimeContext is not null)
                 {
                     // 'RuntimeContext.ContextSlotType =' by name first: other bodies get no callback per assignment.
                     NameIndex.RegisterWhereNamed(start, Names.ContextSlotType, c => AnalyzeSlotType(c, types), OperationKind.SimpleAssignment);
@@ -45,33 +51,31 @@ namespace ContextAnalyzers.Rules
             });
         }
 
-        private static void AnalyzeField(SymbolAnalysisContext context, KnownTypes types)
+        private static void AnalyzeField(SymbolAnalysisContext context, KnownTypes types, AmbientMembers? ambient)
         {
             var field = (IFieldSymbol)context.Symbol;
-            string? kind = null;
-            ITypeSymbol? held = null;
-            if (field.IsStatic && HasThreadStatic(field, types) && HeldContextType(field.Type, types, 0) is { } direct)
+            var isThreadStatic = field.IsStatic && HasThreadStatic(field, types);
+            var isThreadLocal = !isThreadStatic && field.Type is INamedTypeSymbol { IsGenericType: true } threadLocal
+                && SymbolEqualityComparer.Default.Equals(threadLocal.OriginalDefinition, types.ThreadLocal);
+            if ((!isThreadStatic && !isThreadLocal) || field.Locations.Length == 0)
             {
-                kind = ThreadStaticKind;
-                held = direct;
-            }
-            else if (field.Type is INamedTypeSymbol { IsGenericType: true } named
-                && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, types.ThreadLocal)
-                && HeldContextType(named.TypeArguments[0], types, 0) is { } inner)
-            {
-                kind = ThreadLocalKind;
-                held = inner;
+                return;
             }
 
-            if (kind is null || held is null || field.Locations.Length == 0)
+            var set = ambient is not null && field.Locations[0].SourceTree is { } tree
+                ? ambient.For(tree, context.Options, context.CancellationToken)
+                : null;
+            var kind = isThreadStatic ? ThreadStaticKind : ThreadLocalKind;
+            var stored = isThreadStatic ? field.Type : ((INamedTypeSymbol)field.Type).TypeArguments[0];
+            var held = set?.Find(field) is not null ? stored : HeldContextType(stored, types, 0, set);
+            if (held is null)
             {
                 return;
             }
 
             // A collection of collections of activities (a pool of lists, lists grouped by key) is per-thread scratch
             // for batch work, such as an exporter grouping finished activities: it never holds "the current" context.
-            var stored = kind == ThreadStaticKind ? field.Type : ((INamedTypeSymbol)field.Type).TypeArguments[0];
-            if (CollectionDepth(stored, types, 0) >= 2)
+            if (set?.Find(field) is null && CollectionDepth(stored, types, 0, set) >= 2)
             {
                 return;
             }
@@ -99,28 +103,28 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary>The context type <paramref name="type"/> is or holds (nullable, array, generic argument), if any.</summary>
-        internal static ITypeSymbol? HeldContextType(ITypeSymbol type, KnownTypes types, int depth)
+        internal static ITypeSymbol? HeldContextType(ITypeSymbol type, KnownTypes types, int depth, AmbientSet? set = null)
         {
             if (depth > 3)
             {
                 return null;
             }
 
-            if (IsContextType(type, types))
+            if (IsContextType(type, types, set))
             {
                 return type;
             }
 
             if (type is IArrayTypeSymbol array)
             {
-                return HeldContextType(array.ElementType, types, depth + 1);
+                return HeldContextType(array.ElementType, types, depth + 1, set);
             }
 
             if (type is INamedTypeSymbol { IsGenericType: true } named)
             {
                 foreach (var argument in named.TypeArguments)
                 {
-                    if (HeldContextType(argument, types, depth + 1) is { } held)
+                    if (HeldContextType(argument, types, depth + 1, set) is { } held)
                     {
                         return held;
                     }
@@ -134,21 +138,21 @@ namespace ContextAnalyzers.Rules
         /// How many collections (arrays and enumerable generic types; not <c>Nullable</c>, tuples or key-value pairs)
         /// the nearest context type in <paramref name="type"/> sits in; -1 when it holds none.
         /// </summary>
-        internal static int CollectionDepth(ITypeSymbol type, KnownTypes types, int depth)
+        internal static int CollectionDepth(ITypeSymbol type, KnownTypes types, int depth, AmbientSet? set = null)
         {
             if (depth > 4)
             {
                 return -1;
             }
 
-            if (IsContextType(type, types))
+            if (IsContextType(type, types, set))
             {
                 return 0;
             }
 
             if (type is IArrayTypeSymbol array)
             {
-                var inner = CollectionDepth(array.ElementType, types, depth + 1);
+                var inner = CollectionDepth(array.ElementType, types, depth + 1, set);
                 return inner < 0 ? -1 : inner + 1;
             }
 
@@ -160,7 +164,7 @@ namespace ContextAnalyzers.Rules
             var nearest = -1;
             foreach (var argument in named.TypeArguments)
             {
-                var inner = CollectionDepth(argument, types, depth + 1);
+                var inner = CollectionDepth(argument, types, depth + 1, set);
                 if (inner >= 0 && (nearest < 0 || inner < nearest))
                 {
                     nearest = inner;
@@ -183,10 +187,10 @@ namespace ContextAnalyzers.Rules
             return nearest;
         }
 
-        private static bool IsContextType(ITypeSymbol type, KnownTypes types)
+        private static bool IsContextType(ITypeSymbol type, KnownTypes types, AmbientSet? set)
         {
             var original = type.OriginalDefinition;
-            return Is(original, types.Activity) || Is(original, types.ActivityContext) || Is(original, types.Baggage)
+            return (set is not null && set.IsContextType(original)) || Is(original, types.Activity) || Is(original, types.ActivityContext) || Is(original, types.Baggage)
                 || Is(original, types.PropagationContext) || Is(original, types.SpanContext) || Is(original, types.TelemetrySpan);
 
             static bool Is(ITypeSymbol candidate, INamedTypeSymbol? known)

@@ -5,12 +5,14 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using ContextAnalyzers.Flow;
 using ContextAnalyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
@@ -50,7 +52,7 @@ namespace ContextAnalyzers.Rules
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 foreach (var key in new[] { RestoreInFinallyKey, UseContextScopeKey })
                 {
-                    if (Plan(node, model, key, context.CancellationToken) is not null)
+                    if (Plan(node, model, context.Document.Project.AnalyzerOptions, key, context.CancellationToken) is not null)
                     {
                         var title = key == RestoreInFinallyKey ? "Restore the previous value in finally" : "Use a ContextScope";
                         context.RegisterCodeFix(
@@ -71,12 +73,12 @@ namespace ContextAnalyzers.Rules
             }
 
             var node = root.FindNode(span, getInnermostNodeForTie: true);
-            var plan = Plan(node, model, key, cancellationToken);
+            var plan = Plan(node, model, document.Project.AnalyzerOptions, key, cancellationToken);
             return plan is null ? document : document.WithSyntaxRoot(plan(root));
         }
 
         /// <summary>Checks every precondition and returns the rewrite, or null when the fix does not apply.</summary>
-        private static Func<SyntaxNode, SyntaxNode>? Plan(SyntaxNode node, SemanticModel model, string key, CancellationToken cancellationToken)
+        private static Func<SyntaxNode, SyntaxNode>? Plan(SyntaxNode node, SemanticModel model, AnalyzerOptions options, string key, CancellationToken cancellationToken)
         {
             if (node is ArgumentSyntax or ParenthesizedExpressionSyntax)
             {
@@ -95,7 +97,8 @@ namespace ContextAnalyzers.Rules
             }
 
             var types = KnownTypes.Get(model.Compilation);
-            var mutation = AmbientMutation.Classify(operation, types);
+            var members = AmbientMembers.Get(model.Compilation).For(node.SyntaxTree, options, cancellationToken);
+            var mutation = AmbientMutation.Classify(operation, types, members);
             if (mutation.Store == AmbientStore.None || AmbientMutation.IsCoveredByRestoringFinally(operation, mutation, types, cancellationToken))
             {
                 return null; // Fix All: an earlier fix of the same block already covers this change
@@ -149,6 +152,16 @@ namespace ContextAnalyzers.Rules
                         MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, Qualified("global::OpenTelemetry.Context.RuntimeContext"), IdentifierName("SetValue")),
                         ArgumentList(SeparatedList(new[] { Argument(slotName.WithoutTrivia()), Argument(previous) }))));
                     baseName = "previousValue";
+                    break;
+                case AmbientStore.Custom when mutation.Member is { } member && operation is ISimpleAssignmentOperation { Target.Syntax: ExpressionSyntax target } && IsPlainAccess(target):
+                    // A team's member: read and write it back through the expression the change wrote (a field's Value or
+                    // a static property, evaluated again without side effects).
+                    var access = target.WithoutTrivia();
+                    read = access.WithAdditionalAnnotations(Simplifier.Annotation);
+                    restore = previous => ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, access, previous));
+                    baseName = member.ValueType is INamedTypeSymbol { SpecialType: SpecialType.None, TypeKind: not TypeKind.Error, IsGenericType: false } valueType
+                        ? "previous" + valueType.Name
+                        : "previousValue";
                     break;
                 default:
                     return null;
@@ -329,6 +342,14 @@ namespace ContextAnalyzers.Rules
 
             return value is IDefaultValueOperation || value.ConstantValue is { HasValue: true, Value: null };
         }
+
+        /// <summary>A name or a chain of member accesses on names: reading it again has no side effect.</summary>
+        private static bool IsPlainAccess(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax or AliasQualifiedNameSyntax or QualifiedNameSyntax or PredefinedTypeSyntax or GenericNameSyntax => true,
+            MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression } access => IsPlainAccess(access.Expression),
+            _ => false,
+        };
 
         private static ExpressionSyntax Qualified(string name)
             => ParseExpression(name).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);

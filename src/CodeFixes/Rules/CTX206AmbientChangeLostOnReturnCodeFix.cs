@@ -36,7 +36,8 @@ namespace ContextAnalyzers.Rules
             {
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 if (node.FirstAncestorOrSelf<ExpressionStatementSyntax>() is not { Parent: BlockSyntax } statement
-                    || statement.Expression.Span != diagnostic.Location.SourceSpan)
+                    || statement.Expression.Span != diagnostic.Location.SourceSpan
+                    || diagnostic.Properties.ContainsKey(CTX206AmbientChangeLostOnReturnAnalyzer.KeepWriteProperty))
                 {
                     continue;
                 }

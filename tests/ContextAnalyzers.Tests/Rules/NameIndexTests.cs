@@ -108,8 +108,17 @@ public class NameIndexTests
     public void A_unicode_escape_counts_as_every_anchor_word()
     {
         const string code = "class C { void M(dynamic x) { x.\\u0053tart(); } }";
-        Assert.Equal(AnchorWords.Telemetry | AnchorWords.Flow, NameIndex.Mentions(CSharpSyntaxTree.ParseText(code), default));
+        Assert.Equal(AnchorWords.Telemetry | AnchorWords.Flow | AnchorWords.Ambient, NameIndex.Mentions(CSharpSyntaxTree.ParseText(code), default));
         Assert.Equal((Names)ulong.MaxValue, NamesOfFirstBody(code, ReferenceSet.DiagnosticSource));
+    }
+
+    [Fact]
+    public void AsyncLocal_and_AmbientContext_are_the_ambient_anchor_words()
+    {
+        // Where a team's own ambient context can be declared: a static AsyncLocal<T> field or [AmbientContext].
+        Assert.Equal(AnchorWords.Ambient, NameIndex.Mentions(CSharpSyntaxTree.ParseText("static class T { static System.Threading.AsyncLocal<int> s = new(); }"), default));
+        Assert.Equal(AnchorWords.Ambient, NameIndex.Mentions(CSharpSyntaxTree.ParseText("[AmbientContext] static class T { }"), default));
+        Assert.Equal(AnchorWords.None, NameIndex.Mentions(CSharpSyntaxTree.ParseText("static class T { static int s; }"), default));
     }
 
     [Fact]
