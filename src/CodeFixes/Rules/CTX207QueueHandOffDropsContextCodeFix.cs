@@ -1012,7 +1012,7 @@ namespace ContextAnalyzers.Rules
                     ? IdentifierName("Create")
                     : GenericName(Identifier("Create"), TypeArgumentList(SingletonSeparatedList(explicitType)));
                 return InvocationExpression(
-                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName(EnvelopeName, SimpleName), create),
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeExpression(EnvelopeName, SimpleName), create),
                         ArgumentList(SingletonSeparatedList(Argument(item.WithoutTrivia()))))
                     .WithTriviaFrom(item);
             }

@@ -169,7 +169,7 @@ public class CTX303BaggageDroppedTests
     [Fact]
     public async Task Fix_rewrites_static_writes_to_the_policy()
     {
-        await KnownDefects.FixAllNeedsTwoPasses(() => Verify.VerifyCodeFixAsync(
+        await Verify.VerifyCodeFixAsync(
             Wrap("""
                     Baggage.SetBaggage({|CTX303:"tenant id"|}, tenant); // keep me
                     var current = Baggage.SetBaggage(name: {|CTX303:"a b"|}, value: tenant, baggage: Baggage.Current);
@@ -186,7 +186,7 @@ public class CTX303BaggageDroppedTests
                         BaggagePolicy.Default.SetBaggage(claim.Type, claim.Value);
                     }
             """, runtimeUsing: true),
-            CTX303BaggageDroppedCodeFix.UsePolicyKey));
+            CTX303BaggageDroppedCodeFix.UsePolicyKey);
     }
 
     [Fact]
