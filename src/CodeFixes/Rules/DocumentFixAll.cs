@@ -14,8 +14,7 @@ namespace ContextAnalyzers.Rules
     /// <c>ReplaceNodes</c>: an edit nested in another one's node is applied first and the outer
     /// edit rewrites the node that already holds it, and the runtime <c>using</c> is added once. The single fix is the same
     /// code with one diagnostic, so Fix All gives in one pass what fixing one diagnostic at a time gives (the batch merge
-    /// of separately computed documents drops edits that overlap, such as two fixes adding the same <c>using</c> next to
-    /// other edits).
+    /// of separately fixed documents can drop an edit that overlaps another one and leave its diagnostic for a second pass).
     /// </summary>
     internal static class DocumentFixAll
     {
