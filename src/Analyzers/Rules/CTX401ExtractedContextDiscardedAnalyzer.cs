@@ -17,6 +17,7 @@ namespace ContextAnalyzers
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.CTX401ExtractedContextDiscarded,
+            Descriptors.CTX401ExtractedContextNeverUsed,
             Descriptors.CTX402ActivityStartedWithoutExtractedParent,
             Descriptors.CTX403ExtractIgnoresCarrier);
 
@@ -57,7 +58,7 @@ namespace ContextAnalyzers
             if (parent is IExpressionStatementOperation
                 || parent is ISimpleAssignmentOperation { Target: IDiscardOperation })
             {
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX401ExtractedContextDiscarded, invocation.Syntax.GetLocation(), "thrown away"));
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX401ExtractedContextDiscarded, invocation.Syntax.GetLocation()));
                 return;
             }
 
@@ -78,7 +79,7 @@ namespace ContextAnalyzers
 
             if (!reported && !use.ReadsActivityContext && !use.ReadsBaggage)
             {
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX401ExtractedContextDiscarded, invocation.Syntax.GetLocation(), "stored in '" + local.Name + "' and never used"));
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX401ExtractedContextNeverUsed, invocation.Syntax.GetLocation(), local.Name));
             }
         }
     }
