@@ -41,6 +41,8 @@ namespace ContextAnalyzers.Rules
             Descriptors.SensitiveBaggageKey,
             Descriptors.SensitiveBaggageValue,
             Descriptors.BaggageDroppedByPropagator,
+            Descriptors.BaggageAccumulatesInLoop,
+            Descriptors.ActivityBaggageAccumulatesInLoop,
             Descriptors.InvalidAnalyzerOption);
 
         public override void Initialize(AnalysisContext context)

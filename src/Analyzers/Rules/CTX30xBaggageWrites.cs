@@ -186,9 +186,14 @@ namespace ContextAnalyzers.Rules
                     }
                 }
 
-                if (checkDropped && anyComputedKey)
+                if (checkDropped && anyComputedKey && CheckLoop(context, invocation, kind))
                 {
-                    CheckLoop(context, invocation, kind);
+                    return;
+                }
+
+                if (direct && kind != WriteKind.ContextScope && !IsPolicyArgument(invocation))
+                {
+                    CheckAccumulation(context, invocation, entries[0], kind);
                 }
             }
 
