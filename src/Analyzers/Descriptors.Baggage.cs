@@ -21,13 +21,33 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "The value put into baggage reads a member, local or parameter whose name is on the sensitive list, an Authorization or Cookie header, an email/name/phone claim, or a member marked with a data-classification attribute. Baggage is sent in plain text to every downstream service. Propagate a keyed pseudonym, keep the value local as a span tag, or remove the write.");
 
+        private const string BaggageDroppedDescription = "The .NET OpenTelemetry BaggagePropagator silently skips keys that are not W3C tokens and stops at 180 entries or 8192 bytes (percent-encoding included); nothing is logged. Certain drops (a constant key that is not a token, a constant value over the limit) are reported as warnings; likely drops (baggage set in a loop over headers, claims or query values, values built by serialisation) are reported with Info severity. Use the runtime BaggagePolicy to enforce the limits and count what is dropped. A loop that adds one entry per item (an accumulated Baggage, Activity baggage) grows the same way (Info).";
+
         public static readonly DiagnosticDescriptor BaggageDroppedByPropagator = Create(
             DiagnosticIds.BaggageDroppedByPropagator,
             "Baggage will be dropped by the propagator",
             "The propagator will drop {0}: {1}",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,
-            "The .NET OpenTelemetry BaggagePropagator silently skips keys that are not W3C tokens and stops at 180 entries or 8192 bytes (percent-encoding included); nothing is logged. Certain drops (a constant key that is not a token, a constant value over the limit) are reported as warnings; likely drops (baggage set in a loop over headers, claims or query values, values built by serialisation) are reported with Info severity. Use the runtime BaggagePolicy to enforce the limits and count what is dropped.");
+            BaggageDroppedDescription);
+
+        /// <summary>CTX303 on <c>baggage = baggage.SetBaggage(key, ..)</c> with a key that changes per iteration of a loop.</summary>
+        public static readonly DiagnosticDescriptor BaggageAccumulatesInLoop = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            "Baggage will be dropped by the propagator",
+            "This loop adds a baggage entry per iteration, so the baggage grows with the data and the propagator stops at 180 entries or 8192 bytes, dropping the rest without a log",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        /// <summary>CTX303 on <c>activity.AddBaggage(key, ..)</c> with a key that changes per iteration of a loop.</summary>
+        public static readonly DiagnosticDescriptor ActivityBaggageAccumulatesInLoop = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            "Baggage will be dropped by the propagator",
+            "This loop adds an activity baggage entry per iteration, so the baggage every child activity inherits and every outgoing call carries grows with the data",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
 
         public static readonly DiagnosticDescriptor BaggageKeyReadNotWritten = Create(
             DiagnosticIds.BaggageKeyReadNotWritten,

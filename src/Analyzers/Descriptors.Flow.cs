@@ -21,13 +21,52 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "ExecutionContext.SuppressFlow() stays in effect on the thread until its AsyncFlowControl is disposed or undone, or ExecutionContext.RestoreFlow() is called. If an exception (or an early return) skips that, every Task.Run, timer and queued work item started later on the thread silently loses its context, and the next SuppressFlow() throws.");
 
+        private const string CTX203Title = "Context kept in thread-local storage";
+
+        private const string CTX203Description = "Thread-local storage does not follow the logical flow: after an await or in a Task.Run the code runs on another thread and sees another request's value or none. Keep Activity, ActivityContext, Baggage, PropagationContext, SpanContext or TelemetrySpan in an AsyncLocal<T>, and keep OpenTelemetry's RuntimeContext on its default AsyncLocal slots.";
+
+        private const string CTX203SlotsKeepTheirStorage = ": slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry";
+
+        /// <summary>CTX203 on a [ThreadStatic] field; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor CTX203ContextInThreadLocalStorage = Create(
             DiagnosticIds.ContextInThreadLocalStorage,
-            "Context kept in thread-local storage",
-            "{0}",
+            CTX203Title,
+            "'{0}' keeps {1} in a [ThreadStatic] field: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>",
             RuleCategories.Flow,
             DiagnosticSeverity.Warning,
-            "Thread-local storage does not follow the logical flow: after an await or in a Task.Run the code runs on another thread and sees another request's value or none. Keep Activity, ActivityContext, Baggage, PropagationContext, SpanContext or TelemetrySpan in an AsyncLocal<T>, and keep OpenTelemetry's RuntimeContext on its default AsyncLocal slots.");
+            CTX203Description);
+
+        public static readonly DiagnosticDescriptor CTX203ContextInThreadLocal = Create(
+            DiagnosticIds.ContextInThreadLocalStorage,
+            CTX203Title,
+            "'{0}' keeps {1} in a ThreadLocal<T>: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX203Description);
+
+        public static readonly DiagnosticDescriptor CTX203ThreadLocalContextSlot = Create(
+            DiagnosticIds.ContextInThreadLocalStorage,
+            CTX203Title,
+            "RuntimeContext.ContextSlotType is set to ThreadLocalRuntimeContextSlot: OpenTelemetry context is lost after every await and in every Task.Run; keep the default AsyncLocal slots",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX203Description);
+
+        public static readonly DiagnosticDescriptor CTX203ContextSlotTypeSetLate = Create(
+            DiagnosticIds.ContextInThreadLocalStorage,
+            CTX203Title,
+            "RuntimeContext.ContextSlotType is set after {0} was used" + CTX203SlotsKeepTheirStorage,
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX203Description);
+
+        public static readonly DiagnosticDescriptor CTX203ContextSlotTypeSetAfterInitializer = Create(
+            DiagnosticIds.ContextInThreadLocalStorage,
+            CTX203Title,
+            "RuntimeContext.ContextSlotType is set after {0} was used by the initializer of '{1}', which runs before the static constructor" + CTX203SlotsKeepTheirStorage,
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX203Description);
 
         public static readonly DiagnosticDescriptor CTX204FireAndForgetOutlivesSpan = Create(
             DiagnosticIds.FireAndForgetOutlivesSpan,

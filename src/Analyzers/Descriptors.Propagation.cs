@@ -5,13 +5,25 @@ namespace ContextAnalyzers
     /// <summary>CTX4xx — propagation wiring: extracted contexts that go nowhere, propagators that drop baggage.</summary>
     internal static partial class Descriptors
     {
+        private const string CTX401Description = "TextMapPropagator.Extract only parses the carrier: the PropagationContext it returns does nothing until its ActivityContext parents the next activity and its Baggage becomes current. A result that is thrown away, or stored and never read, means the remote trace and baggage stop here.";
+
+        /// <summary>CTX401 on an Extract whose result is thrown away.</summary>
         public static readonly DiagnosticDescriptor CTX401ExtractedContextDiscarded = Create(
             DiagnosticIds.ExtractedContextDiscarded,
             "Extracted context is discarded",
-            "The context returned by Extract is {0}",
+            "The context returned by Extract is thrown away",
             RuleCategories.Propagation,
             DiagnosticSeverity.Warning,
-            "TextMapPropagator.Extract only parses the carrier: the PropagationContext it returns does nothing until its ActivityContext parents the next activity and its Baggage becomes current. A result that is thrown away, or stored and never read, means the remote trace and baggage stop here.");
+            CTX401Description);
+
+        /// <summary>CTX401 on an Extract whose result is stored in a local that is never read.</summary>
+        public static readonly DiagnosticDescriptor CTX401ExtractedContextNeverUsed = Create(
+            DiagnosticIds.ExtractedContextDiscarded,
+            "Extracted context is discarded",
+            "The context returned by Extract is stored in '{0}' and never used",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            CTX401Description);
 
         public static readonly DiagnosticDescriptor CTX402ActivityStartedWithoutExtractedParent = Create(
             DiagnosticIds.ActivityStartedWithoutExtractedParent,

@@ -22,7 +22,12 @@ namespace ContextAnalyzers.Rules
         internal const string SlotKind = "Slot";
         internal const string LateSlotKind = "LateSlot";
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX203ContextInThreadLocalStorage);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.CTX203ContextInThreadLocalStorage,
+            Descriptors.CTX203ContextInThreadLocal,
+            Descriptors.CTX203ThreadLocalContextSlot,
+            Descriptors.CTX203ContextSlotTypeSetLate,
+            Descriptors.CTX203ContextSlotTypeSetAfterInitializer);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -80,13 +85,12 @@ namespace ContextAnalyzers.Rules
                 return;
             }
 
-            var storage = kind == ThreadStaticKind ? "a [ThreadStatic] field" : "a ThreadLocal<T>";
-            var message = $"'{field.Name}' keeps {held.Name} in {storage}: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>";
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.CTX203ContextInThreadLocalStorage,
+                kind == ThreadStaticKind ? Descriptors.CTX203ContextInThreadLocalStorage : Descriptors.CTX203ContextInThreadLocal,
                 field.Locations[0],
                 ImmutableDictionary<string, string?>.Empty.Add(KindProperty, kind),
-                message));
+                field.Name,
+                held.Name));
         }
 
         private static bool HasThreadStatic(IFieldSymbol field, KnownTypes types)
@@ -211,10 +215,9 @@ namespace ContextAnalyzers.Rules
                 && SymbolEqualityComparer.Default.Equals(slot.OriginalDefinition, types.ThreadLocalRuntimeContextSlot))
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.CTX203ContextInThreadLocalStorage,
+                    Descriptors.CTX203ThreadLocalContextSlot,
                     assignment.Syntax.GetLocation(),
-                    ImmutableDictionary<string, string?>.Empty.Add(KindProperty, SlotKind),
-                    "RuntimeContext.ContextSlotType is set to ThreadLocalRuntimeContextSlot: OpenTelemetry context is lost after every await and in every Task.Run; keep the default AsyncLocal slots"));
+                    ImmutableDictionary<string, string?>.Empty.Add(KindProperty, SlotKind)));
                 return;
             }
 
@@ -233,7 +236,7 @@ namespace ContextAnalyzers.Rules
 
                 if (Touch(operation, assignment, types) is { } touched)
                 {
-                    ReportLate(context, assignment, touched.Owner.Name + "." + touched.Member.Name + " was used");
+                    ReportLate(context, assignment, Descriptors.CTX203ContextSlotTypeSetLate, touched.Owner.Name + "." + touched.Member.Name);
                     return;
                 }
             }
@@ -243,7 +246,7 @@ namespace ContextAnalyzers.Rules
                 && context.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.StaticConstructor, ContainingType: { } type }
                 && StaticInitializerTouch(type, assignment, types, context.CancellationToken) is { } initializer)
             {
-                ReportLate(context, assignment, initializer);
+                ReportLate(context, assignment, Descriptors.CTX203ContextSlotTypeSetAfterInitializer, initializer.Used, initializer.Initialized);
             }
         }
 
@@ -271,10 +274,10 @@ namespace ContextAnalyzers.Rules
 
         /// <summary>
         /// What a static field or property initializer of <paramref name="type"/> touched (they all run before the static
-        /// constructor's body), described for the message; null when none did. Only initializers in the assignment's file
+        /// constructor's body), with the member whose initializer did; null when none did. Only initializers in the assignment's file
         /// are read (an analyzer does not bind other files); lambdas in an initializer do not run at initialization.
         /// </summary>
-        private static string? StaticInitializerTouch(INamedTypeSymbol type, ISimpleAssignmentOperation assignment, KnownTypes types, System.Threading.CancellationToken cancellationToken)
+        private static (string Used, string Initialized)? StaticInitializerTouch(INamedTypeSymbol type, ISimpleAssignmentOperation assignment, KnownTypes types, System.Threading.CancellationToken cancellationToken)
         {
             var model = assignment.SemanticModel;
             if (model is null)
@@ -311,7 +314,7 @@ namespace ContextAnalyzers.Rules
                     {
                         if (Touch(inner, assignment, types) is { } touched)
                         {
-                            return touched.Owner.Name + "." + touched.Member.Name + " was used by the initializer of '" + member.Name + "', which runs before the static constructor";
+                            return (touched.Owner.Name + "." + touched.Member.Name, member.Name);
                         }
                     }
                 }
@@ -320,11 +323,11 @@ namespace ContextAnalyzers.Rules
             return null;
         }
 
-        private static void ReportLate(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, string what)
+        private static void ReportLate(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, DiagnosticDescriptor descriptor, params object[] names)
             => context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.CTX203ContextInThreadLocalStorage,
+                descriptor,
                 assignment.Syntax.GetLocation(),
                 ImmutableDictionary<string, string?>.Empty.Add(KindProperty, LateSlotKind),
-                $"RuntimeContext.ContextSlotType is set after {what}: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
+                names));
     }
 }

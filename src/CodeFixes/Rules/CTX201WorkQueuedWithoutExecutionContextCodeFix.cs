@@ -205,7 +205,7 @@ namespace ContextAnalyzers.Rules
             => SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(
                     SyntaxKind.SimpleMemberAccessExpression,
-                    RuntimeImport.TypeName(SnapshotName, simple),
+                    RuntimeImport.TypeExpression(SnapshotName, simple),
                     SyntaxFactory.IdentifierName("Capture")));
 
         /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
@@ -27,7 +28,7 @@ namespace ContextAnalyzers.Rules
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.FireAndForgetOutlivesSpan);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(FixDocumentAsync);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -40,64 +41,114 @@ namespace ContextAnalyzers.Rules
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
-                    || model.GetOperation(invocation, context.CancellationToken) is not IInvocationOperation operation
-                    || !IsAwaitable(operation.TargetMethod.ReturnType))
-                {
-                    continue;
-                }
-
-                // The statement that drops the task: `X();` or `_ = X();`.
-                var statement = invocation.Parent switch
-                {
-                    ExpressionStatementSyntax s => s,
-                    AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" }, Parent: ExpressionStatementSyntax s } => s,
-                    _ => null,
-                };
-
-                if (statement is not null && IsInAsyncFunction(operation))
+                var diagnostics = ImmutableArray.Create(diagnostic);
+                if (Plan(root, model, diagnostic, AwaitKey, context.CancellationToken) is not null)
                 {
                     context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Await the work before the activity ends",
-                            _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(
-                                statement,
-                                SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(invocation.WithoutTrivia()))
-                                    .WithTriviaFrom(statement)
-                                    .WithAdditionalAnnotations(Formatter.Annotation)))),
-                            AwaitKey),
+                        CodeAction.Create("Await the work before the activity ends", ct => FixDocumentAsync(context.Document, diagnostics, AwaitKey, ct), AwaitKey),
                         diagnostic);
                 }
 
-                if (model.Compilation.GetTypeByMetadataName("ContextAnalyzers.Runtime.DetachedWork") is null
-                    || (statement is null && !IsPlainTask(operation.TargetMethod.ReturnType))
-                    || ActivitySourceOf(operation, context.CancellationToken) is not { } source
-                    || Work(invocation, operation) is not { } work)
+                if (Plan(root, model, diagnostic, UseDetachedWorkKey, context.CancellationToken) is not null)
                 {
-                    continue;
+                    context.RegisterCodeFix(
+                        CodeAction.Create("Run it as detached work linked to this span", ct => FixDocumentAsync(context.Document, diagnostics, UseDetachedWorkKey, ct), UseDetachedWorkKey),
+                        diagnostic);
                 }
-
-                var name = invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" }
-                    ? (EnclosingMemberName(invocation) ?? "background") + ".detached"
-                    : MethodName(invocation.Expression);
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Run it as detached work linked to this span",
-                        ct =>
-                        {
-                            var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, "DetachedWork", ct);
-                            var detached = SyntaxFactory.InvocationExpression(
-                                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName("DetachedWork", simple), SyntaxFactory.IdentifierName("Run")),
-                                DetachedArguments(invocation, source, name, work));
-                            SyntaxNode replaced = statement is not null && invocation.Parent is AssignmentExpressionSyntax discard
-                                ? root.ReplaceNode(discard, discard.WithRight(detached.WithTriviaFrom(invocation)).WithAdditionalAnnotations(Formatter.Annotation))
-                                : root.ReplaceNode(invocation, detached.WithTriviaFrom(invocation).WithAdditionalAnnotations(Formatter.Annotation));
-                            return Task.FromResult(context.Document.WithSyntaxRoot(RuntimeImport.EnsureUsing(replaced, simple)));
-                        },
-                        UseDetachedWorkKey),
-                    diagnostic);
             }
         }
+
+        /// <summary>Every diagnostic of <paramref name="diagnostics"/> that the fix <paramref name="key"/> applies to, in one rewrite.</summary>
+        private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string key, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return document;
+            }
+
+            var edits = new List<DocumentFixAll.Edit>();
+            foreach (var diagnostic in diagnostics)
+            {
+                if (Plan(root, model, diagnostic, key, cancellationToken) is { } edit)
+                {
+                    edits.Add(edit);
+                }
+            }
+
+            return DocumentFixAll.Apply(document, root, edits);
+        }
+
+        /// <summary>The edit of the fix <paramref name="key"/> for <paramref name="diagnostic"/>, or null when that fix does not apply.</summary>
+        private static DocumentFixAll.Edit? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
+                || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation
+                || !IsAwaitable(operation.TargetMethod.ReturnType))
+            {
+                return null;
+            }
+
+            // The statement that drops the task: `X();` or `_ = X();`.
+            var statement = invocation.Parent switch
+            {
+                ExpressionStatementSyntax s => s,
+                AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" }, Parent: ExpressionStatementSyntax s } => s,
+                _ => null,
+            };
+
+            if (key == AwaitKey)
+            {
+                return statement is not null && IsInAsyncFunction(operation)
+                    ? new DocumentFixAll.Edit(
+                        statement,
+                        node => SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(DroppedCall((ExpressionStatementSyntax)node).WithoutTrivia()))
+                            .WithTriviaFrom(node)
+                            .WithAdditionalAnnotations(Formatter.Annotation),
+                        namesRuntimeBySimpleName: false)
+                    : null;
+            }
+
+            var isRun = IsTaskRun(invocation, operation);
+            if (key != UseDetachedWorkKey
+                || model.Compilation.GetTypeByMetadataName("ContextAnalyzers.Runtime.DetachedWork") is null
+                || (statement is null && !IsPlainTask(operation.TargetMethod.ReturnType))
+                || ActivitySourceOf(operation, cancellationToken) is not { } source
+                || Work(invocation, isRun) is null)
+            {
+                return null;
+            }
+
+            var name = invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" }
+                ? (EnclosingMemberName(invocation) ?? "background") + ".detached"
+                : MethodName(invocation.Expression);
+            var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, "DetachedWork", cancellationToken);
+            SyntaxNode target = statement is not null && invocation.Parent is AssignmentExpressionSyntax discard ? discard : invocation;
+            return new DocumentFixAll.Edit(
+                target,
+                node =>
+                {
+                    // The node with the edits nested in it applied: the call is built again from it.
+                    var call = node is AssignmentExpressionSyntax assignment ? (InvocationExpressionSyntax)assignment.Right : (InvocationExpressionSyntax)node;
+                    var detached = SyntaxFactory.InvocationExpression(
+                        SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeExpression("DetachedWork", simple), SyntaxFactory.IdentifierName("Run")),
+                        DetachedArguments(call, source, name, Work(call, isRun)!));
+                    return node is AssignmentExpressionSyntax discarded
+                        ? discarded.WithRight(detached.WithTriviaFrom(call)).WithAdditionalAnnotations(Formatter.Annotation)
+                        : detached.WithTriviaFrom(call).WithAdditionalAnnotations(Formatter.Annotation);
+                },
+                simple);
+        }
+
+        /// <summary>The call of <c>X();</c> or <c>_ = X();</c>.</summary>
+        private static ExpressionSyntax DroppedCall(ExpressionStatementSyntax statement)
+            => statement.Expression is AssignmentExpressionSyntax assignment ? assignment.Right : statement.Expression;
+
+        /// <summary><c>Task.Run(..)</c> or <c>Task.Factory.StartNew(..)</c>: the work is the lambda, not the call.</summary>
+        private static bool IsTaskRun(InvocationExpressionSyntax invocation, IInvocationOperation operation)
+            => invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" }
+                && operation.TargetMethod.ContainingType?.Name is "Task" or "TaskFactory";
 
         private static bool IsAwaitable(ITypeSymbol type)
             => type.Name is "Task" or "ValueTask" && type.ContainingNamespace?.ToString() == "System.Threading.Tasks";
@@ -154,10 +205,9 @@ namespace ContextAnalyzers.Rules
         }
 
         /// <summary>The work as a <c>CancellationToken</c> lambda: <c>Task.Run(() => x)</c> → <c>_ => x</c>; <c>SendAsync()</c> → <c>_ => SendAsync()</c>.</summary>
-        private static ExpressionSyntax? Work(InvocationExpressionSyntax invocation, IInvocationOperation operation)
+        private static ExpressionSyntax? Work(InvocationExpressionSyntax invocation, bool isRun)
         {
-            if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Run" or "StartNew" }
-                && operation.TargetMethod.ContainingType?.Name is "Task" or "TaskFactory")
+            if (isRun)
             {
                 if (invocation.ArgumentList.Arguments.Count != 1
                     || invocation.ArgumentList.Arguments[0].Expression is not ParenthesizedLambdaExpressionSyntax { ParameterList.Parameters.Count: 0 } lambda)

@@ -54,7 +54,7 @@ namespace ContextAnalyzers.Rules
                         {
                             var simple = RuntimeImport.CanUseSimpleName(model, creation.SpanStart, "ContextTimer", ct);
                             var call = SyntaxFactory.InvocationExpression(
-                                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeName("ContextTimer", simple), SyntaxFactory.IdentifierName("Create")),
+                                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeExpression("ContextTimer", simple), SyntaxFactory.IdentifierName("Create")),
                                     creation.ArgumentList!)
                                 .WithTriviaFrom(creation)
                                 .WithAdditionalAnnotations(Formatter.Annotation);

@@ -183,7 +183,7 @@ namespace ContextAnalyzers.Rules
             var generator = editor.Generator;
             var simple = RuntimeImport.CanUseSimpleName(editor.SemanticModel, value.SpanStart, policy.Name, cancellationToken);
             var call = (ExpressionSyntax)generator.InvocationExpression(
-                generator.MemberAccessExpression(RuntimeImport.TypeName(policy.Name, simple), "Pseudonymize"),
+                generator.MemberAccessExpression(RuntimeImport.TypeExpression(policy.Name, simple), "Pseudonymize"),
                 value.WithoutTrivia());
             editor.ReplaceNode(value, call.WithTriviaFrom(value));
             return document.WithSyntaxRoot(RuntimeImport.EnsureUsing(editor.GetChangedRoot(), simple));

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
@@ -8,7 +9,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
 
 namespace ContextAnalyzers.Rules
 {
@@ -26,7 +26,7 @@ namespace ContextAnalyzers.Rules
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.BaggageDroppedByPropagator);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(FixDocumentAsync);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -45,64 +45,88 @@ namespace ContextAnalyzers.Rules
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.TryGetValue(CTX301SensitiveBaggageAnalyzer.StaticSetBaggageProperty, out var how) ||
-                    diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree)
+                if (Plan(root, diagnostic) is not { } plan)
                 {
                     continue;
                 }
 
-                var span = diagnostic.AdditionalLocations[0].SourceSpan;
-                if (root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation ||
-                    invocation.Span != span)
-                {
-                    continue;
-                }
-
-                if (how == CTX301SensitiveBaggageAnalyzer.PolicyStatic && invocation.Expression is MemberAccessExpressionSyntax or IdentifierNameSyntax)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Set the baggage through BaggagePolicy.Default (enforces the limits, counts drops)",
-                            ct => UsePolicyAsync(context.Document, invocation, policy, ct),
-                            UsePolicyKey),
-                        diagnostic);
-                }
-                else if (how == CTX301SensitiveBaggageAnalyzer.PolicyWrap)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Apply BaggagePolicy.Default to the baggage (enforces the limits, counts drops)",
-                            ct => WrapAsync(context.Document, invocation, policy, ct),
-                            UsePolicyKey),
-                        diagnostic);
-                }
+                var title = plan.Wrap
+                    ? "Apply BaggagePolicy.Default to the baggage (enforces the limits, counts drops)"
+                    : "Set the baggage through BaggagePolicy.Default (enforces the limits, counts drops)";
+                context.RegisterCodeFix(
+                    CodeAction.Create(title, ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), UsePolicyKey, ct), UsePolicyKey),
+                    diagnostic);
             }
         }
 
-        private static async Task<Document> WrapAsync(Document document, InvocationExpressionSyntax invocation, INamedTypeSymbol policy, CancellationToken cancellationToken)
+        /// <summary>The write a diagnostic's fix rewrites (its first additional location), and whether it is wrapped in <c>Apply</c>.</summary>
+        private static (InvocationExpressionSyntax Invocation, bool Wrap)? Plan(SyntaxNode root, Diagnostic diagnostic)
         {
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var generator = editor.Generator;
-            var simple = RuntimeImport.CanUseSimpleName(editor.SemanticModel, invocation.SpanStart, policy.Name, cancellationToken);
-            var apply = (ExpressionSyntax)generator.InvocationExpression(
-                generator.MemberAccessExpression(
-                    generator.MemberAccessExpression(RuntimeImport.TypeName(policy.Name, simple), "Default"),
-                    "Apply"),
-                invocation.WithoutTrivia());
-            editor.ReplaceNode(invocation, apply.WithTriviaFrom(invocation));
-            return document.WithSyntaxRoot(RuntimeImport.EnsureUsing(editor.GetChangedRoot(), simple));
+            if (!diagnostic.Properties.TryGetValue(CTX301SensitiveBaggageAnalyzer.StaticSetBaggageProperty, out var how) ||
+                diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree)
+            {
+                return null;
+            }
+
+            var span = diagnostic.AdditionalLocations[0].SourceSpan;
+            if (root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation ||
+                invocation.Span != span)
+            {
+                return null;
+            }
+
+            if (how == CTX301SensitiveBaggageAnalyzer.PolicyStatic && invocation.Expression is MemberAccessExpressionSyntax or IdentifierNameSyntax)
+            {
+                return (invocation, false);
+            }
+
+            return how == CTX301SensitiveBaggageAnalyzer.PolicyWrap ? (invocation, true) : null;
         }
 
-        private static async Task<Document> UsePolicyAsync(Document document, InvocationExpressionSyntax invocation, INamedTypeSymbol policy, CancellationToken cancellationToken)
+        /// <summary>
+        /// Every write of <paramref name="diagnostics"/> at once: a static <c>Baggage.SetBaggage(...)</c> becomes
+        /// <c>BaggagePolicy.Default.SetBaggage(...)</c>, a pure write <c>BaggagePolicy.Default.Apply(write)</c>.
+        /// </summary>
+        private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string key, CancellationToken cancellationToken)
         {
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var generator = editor.Generator;
-            var simple = RuntimeImport.CanUseSimpleName(editor.SemanticModel, invocation.SpanStart, policy.Name, cancellationToken);
-            var target = (ExpressionSyntax)generator.MemberAccessExpression(
-                generator.MemberAccessExpression(RuntimeImport.TypeName(policy.Name, simple), "Default"),
-                "SetBaggage");
-            editor.ReplaceNode(invocation.Expression, target.WithTriviaFrom(invocation.Expression));
-            return document.WithSyntaxRoot(RuntimeImport.EnsureUsing(editor.GetChangedRoot(), simple));
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (key != UsePolicyKey || root is null || model is null ||
+                model.Compilation.GetTypeByMetadataName(CTX301SensitiveBaggageAnalyzer.BaggagePolicyMetadataName) is not { } policy)
+            {
+                return document;
+            }
+
+            var edits = new List<DocumentFixAll.Edit>();
+            foreach (var diagnostic in diagnostics)
+            {
+                if (Plan(root, diagnostic) is not { } plan)
+                {
+                    continue;
+                }
+
+                var simple = RuntimeImport.CanUseSimpleName(model, plan.Invocation.SpanStart, policy.Name, cancellationToken);
+                var wrap = plan.Wrap;
+                edits.Add(new DocumentFixAll.Edit(plan.Invocation, node => Rewrite((InvocationExpressionSyntax)node, policy.Name, simple, wrap), simple));
+            }
+
+            return DocumentFixAll.Apply(document, root, edits);
+        }
+
+        private static SyntaxNode Rewrite(InvocationExpressionSyntax invocation, string policy, bool simple, bool wrap)
+        {
+            var policyDefault = SyntaxFactory.MemberAccessExpression(
+                SyntaxKind.SimpleMemberAccessExpression, RuntimeImport.TypeExpression(policy, simple), SyntaxFactory.IdentifierName("Default"));
+            if (wrap)
+            {
+                return SyntaxFactory.InvocationExpression(
+                        SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, policyDefault, SyntaxFactory.IdentifierName("Apply")),
+                        SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(invocation.WithoutTrivia()))))
+                    .WithTriviaFrom(invocation);
+            }
+
+            var target = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, policyDefault, SyntaxFactory.IdentifierName("SetBaggage"));
+            return invocation.WithExpression(target.WithTriviaFrom(invocation.Expression));
         }
     }
 }

@@ -182,7 +182,7 @@ namespace ContextAnalyzers
             return SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(
                     SyntaxKind.SimpleMemberAccessExpression,
-                    RuntimeImport.TypeName(RootScopeName, simple),
+                    RuntimeImport.TypeExpression(RootScopeName, simple),
                     SyntaxFactory.IdentifierName("Start")),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
         }

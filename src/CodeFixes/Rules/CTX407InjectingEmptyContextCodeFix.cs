@@ -29,7 +29,7 @@ namespace ContextAnalyzers
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.InjectingEmptyContext);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(FixDocumentAsync);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -42,14 +42,7 @@ namespace ContextAnalyzers
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.ContainsKey(CTX407InjectingEmptyContextAnalyzer.BaggageIsCurrentProperty))
-                {
-                    continue;
-                }
-
-                var argument = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<ArgumentSyntax>();
-                if (argument?.Parent?.Parent is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation
-                    || invocation.ArgumentList.Arguments.Count != 3)
+                if (Plan(root, diagnostic) is null)
                 {
                     continue;
                 }
@@ -57,16 +50,61 @@ namespace ContextAnalyzers
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Inject the current activity and baggage",
-                        ct => Task.FromResult(context.Document.WithSyntaxRoot(Apply(root, model, invocation, access, argument, ct))),
+                        ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), InjectCurrentKey, ct),
                         InjectCurrentKey),
                     diagnostic);
             }
         }
 
-        private static SyntaxNode Apply(SyntaxNode root, SemanticModel model, InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, ArgumentSyntax context, CancellationToken cancellationToken)
+        /// <summary>The <c>Inject</c> call of a diagnostic whose context argument is replaced by the current one, and that argument's index.</summary>
+        private static (InvocationExpressionSyntax Invocation, int Argument)? Plan(SyntaxNode root, Diagnostic diagnostic)
         {
-            var simple = RuntimeImport.CanUseSimpleName(model, invocation.SpanStart, CarriersName, cancellationToken);
-            return RuntimeImport.EnsureUsing(root.ReplaceNode(invocation, Rewrite(invocation, access, context, simple)), simple);
+            if (!diagnostic.Properties.ContainsKey(CTX407InjectingEmptyContextAnalyzer.BaggageIsCurrentProperty))
+            {
+                return null;
+            }
+
+            var argument = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<ArgumentSyntax>();
+            if (argument?.Parent?.Parent is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } invocation
+                || invocation.ArgumentList.Arguments.Count != 3)
+            {
+                return null;
+            }
+
+            return (invocation, invocation.ArgumentList.Arguments.IndexOf(argument));
+        }
+
+        /// <summary>Every <c>Inject</c> call of <paramref name="diagnostics"/> becomes <c>Carriers.InjectCurrent(...)</c>, in one rewrite.</summary>
+        private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string key, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (key != InjectCurrentKey || root is null || model is null || model.Compilation.GetTypeByMetadataName(CarriersMetadataName) is null)
+            {
+                return document;
+            }
+
+            var edits = new List<DocumentFixAll.Edit>();
+            foreach (var diagnostic in diagnostics)
+            {
+                if (Plan(root, diagnostic) is not { } plan)
+                {
+                    continue;
+                }
+
+                var simple = RuntimeImport.CanUseSimpleName(model, plan.Invocation.SpanStart, CarriersName, cancellationToken);
+                var index = plan.Argument;
+                edits.Add(new DocumentFixAll.Edit(
+                    plan.Invocation,
+                    node =>
+                    {
+                        var invocation = (InvocationExpressionSyntax)node;
+                        return Rewrite(invocation, (MemberAccessExpressionSyntax)invocation.Expression, invocation.ArgumentList.Arguments[index], simple);
+                    },
+                    simple));
+            }
+
+            return DocumentFixAll.Apply(document, root, edits);
         }
 
         private static InvocationExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, ArgumentSyntax context, bool simple)
@@ -87,7 +125,7 @@ namespace ContextAnalyzers
             return SyntaxFactory.InvocationExpression(
                     SyntaxFactory.MemberAccessExpression(
                         SyntaxKind.SimpleMemberAccessExpression,
-                        RuntimeImport.TypeName(CarriersName, simple),
+                        RuntimeImport.TypeExpression(CarriersName, simple),
                         method),
                     list.WithOpenParenToken(list.OpenParenToken.WithTrailingTrivia()).WithArguments(SyntaxFactory.SeparatedList<ArgumentSyntax>(arguments)))
                 .WithTriviaFrom(invocation);

@@ -69,6 +69,16 @@ namespace ContextAnalyzers.Rules
                 SyntaxFactory.AliasQualifiedName(SyntaxFactory.IdentifierName(SyntaxFactory.Token(SyntaxKind.GlobalKeyword)), SyntaxFactory.IdentifierName("ContextAnalyzers")),
                 SyntaxFactory.IdentifierName("Runtime"));
 
+        /// <summary>
+        /// <c>global::ContextAnalyzers.Runtime</c> as the parser reads it in an expression: a member access on the alias
+        /// qualified <c>global::ContextAnalyzers</c>, not a qualified name.
+        /// </summary>
+        public static ExpressionSyntax GlobalRuntimeNamespaceExpression()
+            => SyntaxFactory.MemberAccessExpression(
+                SyntaxKind.SimpleMemberAccessExpression,
+                SyntaxFactory.AliasQualifiedName(SyntaxFactory.IdentifierName(SyntaxFactory.Token(SyntaxKind.GlobalKeyword)), SyntaxFactory.IdentifierName("ContextAnalyzers")),
+                SyntaxFactory.IdentifierName("Runtime"));
+
         /// <summary><c>ContextScope.Method(arguments)</c>; the caller adds the runtime <c>using</c> when <paramref name="simple"/>.</summary>
         public static ExpressionSyntax ContextScopeCall(bool simple, string method, params ExpressionSyntax[] arguments)
             => SyntaxFactory.InvocationExpression(
@@ -76,6 +86,6 @@ namespace ContextAnalyzers.Rules
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments.Select(a => SyntaxFactory.Argument(a.WithoutTrivia())))));
 
         /// <summary><c>ContextScope</c>, or <c>global::ContextAnalyzers.Runtime.ContextScope</c>.</summary>
-        public static ExpressionSyntax ContextScopeType(bool simple) => RuntimeImport.TypeName("ContextScope", simple);
+        public static ExpressionSyntax ContextScopeType(bool simple) => RuntimeImport.TypeExpression("ContextScope", simple);
     }
 }

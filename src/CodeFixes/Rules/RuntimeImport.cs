@@ -95,12 +95,23 @@ namespace ContextAnalyzers.Rules
             return true;
         }
 
-        /// <summary><c>X</c> when <paramref name="simple"/>, else <c>global::ContextAnalyzers.Runtime.X</c>.</summary>
+        /// <summary><c>X</c> when <paramref name="simple"/>, else <c>global::ContextAnalyzers.Runtime.X</c>, where a type is expected (a declaration, <c>new X()</c>, a type argument).</summary>
         public static NameSyntax TypeName(string name, bool simple) => TypeName(SyntaxFactory.IdentifierName(name), simple);
 
         /// <summary><paramref name="name"/> (<c>X</c>, <c>X&lt;T&gt;</c>) when <paramref name="simple"/>, else qualified with <c>global::ContextAnalyzers.Runtime</c>.</summary>
         public static NameSyntax TypeName(SimpleNameSyntax name, bool simple)
             => simple ? name : SyntaxFactory.QualifiedName(FixSyntax.GlobalRuntimeNamespace(), name);
+
+        /// <summary>
+        /// The runtime type <paramref name="name"/> where it is an expression (the receiver of a member access:
+        /// <c>X.Start(...)</c>): <c>X</c> when <paramref name="simple"/>, else <c>global::ContextAnalyzers.Runtime.X</c> built
+        /// as the parser reads that text in an expression (member accesses), so the fixed tree is the tree of its text.
+        /// </summary>
+        public static ExpressionSyntax TypeExpression(string name, bool simple) => TypeExpression(SyntaxFactory.IdentifierName(name), simple);
+
+        /// <summary><see cref="TypeExpression(string, bool)"/> for a simple or generic name (<c>X</c>, <c>X&lt;T&gt;</c>).</summary>
+        public static ExpressionSyntax TypeExpression(SimpleNameSyntax name, bool simple)
+            => simple ? name : SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.GlobalRuntimeNamespaceExpression(), name);
 
         /// <summary><see cref="EnsureUsing(SyntaxNode)"/> when the fix wrote the simple name, else <paramref name="root"/>.</summary>
         public static SyntaxNode EnsureUsing(SyntaxNode root, bool simple)

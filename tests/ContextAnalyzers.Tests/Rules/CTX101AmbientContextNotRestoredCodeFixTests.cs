@@ -230,7 +230,7 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
         Verify.Diagnostic("CTX101").WithLocation(8));
 
     [Fact]
-    public Task UseContextScope_keeps_the_qualified_name_when_the_document_has_its_own_ContextScope() => KnownDefects.QualifiedRuntimeNameIsNotAParsedTree(() => Verify.VerifyCodeFixAsync(Usings + """
+    public Task UseContextScope_keeps_the_qualified_name_when_the_document_has_its_own_ContextScope() => Verify.VerifyCodeFixAsync(Usings + """
         namespace App
         {
             class ContextScope { }
@@ -262,7 +262,7 @@ public class CTX101AmbientContextNotRestoredCodeFixTests
                 void Work() { }
             }
         }
-        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey));
+        """, CTX101AmbientContextNotRestoredCodeFix.UseContextScopeKey);
 
     [Fact]
     public Task UseContextScope_not_offered_without_the_runtime() => Verify.VerifyNoCodeFixOfferedAsync(Usings + """

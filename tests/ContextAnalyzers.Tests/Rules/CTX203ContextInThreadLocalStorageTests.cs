@@ -77,7 +77,7 @@ public class CTX203ContextInThreadLocalStorageTests
     {
         await Verify.VerifyAnalyzerAsync(
             Code("static readonly Baggage B = Baggage.Current; static C() { {|#0:RuntimeContext.ContextSlotType = typeof(AsyncLocalRuntimeContextSlot<>)|}; }"),
-            Verify.Diagnostic("CTX203").WithLocation(0).WithArguments("RuntimeContext.ContextSlotType is set after Baggage.Current was used by the initializer of 'B', which runs before the static constructor: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
+            Verify.Diagnostic("CTX203").WithLocation(0).WithMessage("RuntimeContext.ContextSlotType is set after Baggage.Current was used by the initializer of 'B', which runs before the static constructor: slots already registered (baggage among them) keep their old storage; set it first, before anything touches OpenTelemetry"));
     }
 
     [Theory]

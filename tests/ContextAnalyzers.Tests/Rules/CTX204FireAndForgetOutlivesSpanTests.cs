@@ -164,7 +164,7 @@ public class CTX204FireAndForgetOutlivesSpanTests
     [Fact]
     public async Task Fix_runs_detached_work_linked_to_the_span()
     {
-        await KnownDefects.FixAllNeedsTwoPasses(() => Verify.VerifyCodeFixAsync(
+        await Verify.VerifyCodeFixAsync(
             Code("""
                     void M()
                     {
@@ -183,7 +183,7 @@ public class CTX204FireAndForgetOutlivesSpanTests
                         loop = DetachedWork.Run(Source, "M.detached", async _ => await LoopForeverAsync());
                     }
                 """, runtime: true),
-            CTX204FireAndForgetOutlivesSpanCodeFix.UseDetachedWorkKey));
+            CTX204FireAndForgetOutlivesSpanCodeFix.UseDetachedWorkKey);
     }
 
     [Fact]

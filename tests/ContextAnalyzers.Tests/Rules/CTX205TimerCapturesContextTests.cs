@@ -103,7 +103,7 @@ public class CTX205TimerCapturesContextTests
     public async Task Fix_keeps_the_qualified_name_when_a_member_is_named_ContextTimer()
     {
         // `ContextTimer.Create(...)` would bind to the property: the fix writes the global:: name and adds no using.
-        await KnownDefects.QualifiedRuntimeNameIsNotAParsedTree(() => Verify.VerifyCodeFixAsync(
+        await Verify.VerifyCodeFixAsync(
             Code("""
                     object? ContextTimer => null;
 
@@ -122,7 +122,7 @@ public class CTX205TimerCapturesContextTests
                         timer = global::ContextAnalyzers.Runtime.ContextTimer.Create(Tick, null, 1000, 1000);
                     }
                 """),
-            CTX205TimerCapturesContextCodeFix.UseContextTimerKey));
+            CTX205TimerCapturesContextCodeFix.UseContextTimerKey);
     }
 
     [Fact]

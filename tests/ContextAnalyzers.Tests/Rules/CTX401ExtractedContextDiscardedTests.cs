@@ -36,7 +36,7 @@ public class CTX401ExtractedContextDiscardedTests
         await Verify.VerifyAnalyzerAsync(Consumer("""
                     {|#0:Propagator.Extract(default, headers, Get)|};
                     using var activity = Source.StartActivity("process", ActivityKind.Consumer);
-            """), Verify.Diagnostic("CTX401").WithLocation(0).WithArguments("thrown away"));
+            """), Verify.Diagnostic("CTX401").WithLocation(0).WithMessage("The context returned by Extract is thrown away"));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public class CTX401ExtractedContextDiscardedTests
         await Verify.VerifyAnalyzerAsync(Consumer("""
                     var context = {|#0:Propagator.Extract(default, headers, Get)|};
                     Console.WriteLine(headers.Count);
-            """), Verify.Diagnostic("CTX401").WithLocation(0).WithArguments("stored in 'context' and never used"));
+            """), Verify.Diagnostic("CTX401").WithLocation(0).WithMessage("The context returned by Extract is stored in 'context' and never used"));
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public class CTX406DefaultParentIsNotRootTests
                 class RootActivityScope { }
             }
             """;
-        await KnownDefects.QualifiedRuntimeNameIsNotAParsedTree(() => Verify.VerifyCodeFixAsync(
+        await Verify.VerifyCodeFixAsync(
             "using Shop.Tracing;\n" + Job("""
                     var mine = new RootActivityScope();
                     if (fresh)
@@ -201,7 +201,7 @@ public class CTX406DefaultParentIsNotRootTests
                         using var activity = Source.StartActivity("export", ActivityKind.Internal, parent);
                     }
             """) + Types,
-            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey));
+            CTX406DefaultParentIsNotRootCodeFix.StartLinkedRootKey);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public class CTX407InjectingEmptyContextTests
     [Fact]
     public async Task Default_context_is_flagged_and_rewritten_to_inject_current()
     {
-        await KnownDefects.FixAllNeedsTwoPasses(() => Verify.VerifyCodeFixAsync(
+        await Verify.VerifyCodeFixAsync(
             Outbox("""
                     Propagator.Inject({|CTX407:default|}, headers, (c, k, v) => c[k] = v);
                     Propagators.DefaultTextMapPropagator.Inject({|CTX407:new PropagationContext(default, Baggage.Current)|}, pairs, (c, k, v) => c.Add(new(k, v)));
@@ -33,7 +33,7 @@ public class CTX407InjectingEmptyContextTests
                     Carriers.InjectCurrent(Propagators.DefaultTextMapPropagator, pairs, (c, k, v) => c.Add(new(k, v)));
                     Carriers.InjectCurrent<Dictionary<string, string>>(Propagator, carrier: headers, setter: (c, k, v) => c[k] = v);
             """, runtimeUsing: true),
-            Key));
+            Key);
     }
 
     [Fact]

@@ -430,15 +430,6 @@ public class ContextCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyz
                 PrepareNoFixOffered(NoFixOfferedKey);
             }
 
-            if (KnownDefects.Current.HasFlag(KnownDefects.Defect.QualifiedRuntimeName))
-            {
-                CodeActionValidationMode = CodeActionValidationMode.None;
-            }
-
-            if (KnownDefects.Current.HasFlag(KnownDefects.Defect.FixAllNeedsTwoPasses))
-            {
-                NumberOfFixAllIterations ??= -2;
-            }
         }
 
         await base.RunImplAsync(cancellationToken);
