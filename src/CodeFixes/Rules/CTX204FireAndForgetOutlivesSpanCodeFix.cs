@@ -40,6 +40,12 @@ namespace ContextAnalyzers.Rules
 
             foreach (var diagnostic in context.Diagnostics)
             {
+                // A call whose callee starts the work (the additional location) has no task here to await or detach.
+                if (diagnostic.AdditionalLocations.Count > 0)
+                {
+                    continue;
+                }
+
                 if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
                     || model.GetOperation(invocation, context.CancellationToken) is not IInvocationOperation operation
                     || !IsAwaitable(operation.TargetMethod.ReturnType))
