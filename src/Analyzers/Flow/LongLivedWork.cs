@@ -93,16 +93,25 @@ namespace ContextAnalyzers.Flow
 
             if (threads is not null)
             {
+                // A thread the callee joins ends before it returns.
+                Location? started = null;
                 foreach (var node in OwnNodes(body))
                 {
-                    if (node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Start" } access } start
-                        && start.ArgumentList.Arguments.Count <= 1
+                    if (node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Start" or "Join" } access } call
+                        && call.ArgumentList.Arguments.Count <= 1
                         && LastName(access.Expression) is { } receiver
                         && threads.Contains(receiver))
                     {
-                        return start.Expression.GetLocation();
+                        if (access.Name.Identifier.ValueText == "Join")
+                        {
+                            return null;
+                        }
+
+                        started ??= call.Expression.GetLocation();
                     }
                 }
+
+                return started;
             }
 
             return null;

@@ -117,6 +117,8 @@ public class CTX204CalleeStartsWorkTests
     // Work that ends (no endless loop), a System.Timers.Timer-like interval, a timer kept in a local.
     [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "public Watcher() { loop = Task.Run(() => TickAsync()); }")]
     [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "public Watcher() { var t = new Timer(_ => { }, null, 0, 1000); t.Dispose(); }")]
+    // A thread the callee joins before it returns.
+    [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "public Watcher() { var t = new Thread(() => { while (true) { } }); t.Start(); t.Join(); }")]
     // The callee suppresses flow or starts its work as a fresh root.
     [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "public Watcher() { using (ExecutionContext.SuppressFlow()) { loop = Task.Run(async () => { while (true) { await TickAsync(); } }); } }")]
     [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "public Watcher() { var previous = Activity.Current; Activity.Current = null; try { loop = Task.Run(async () => { while (true) { await TickAsync(); } }); } finally { Activity.Current = previous; } }")]
