@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -27,8 +25,7 @@ namespace ContextAnalyzers.Flow
     /// </summary>
     internal static class LongLivedWork
     {
-        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, StrongBox<Location?>>> Summaries =
-            new ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, StrongBox<Location?>>>();
+        private static readonly MethodSummaries<Location?> Summaries = new MethodSummaries<Location?>(Compute);
 
         /// <summary>Where <paramref name="callee"/> starts long-lived work, or null when it does not (or is not a source method).</summary>
         public static Location? StartIn(IMethodSymbol? callee, Compilation compilation, CancellationToken cancellationToken)
@@ -41,15 +38,7 @@ namespace ContextAnalyzers.Flow
                 return null;
             }
 
-            var definition = callee.OriginalDefinition;
-            var cache = Summaries.GetValue(compilation, _ => new ConcurrentDictionary<IMethodSymbol, StrongBox<Location?>>(SymbolEqualityComparer.Default));
-            if (cache.TryGetValue(definition, out var known))
-            {
-                return known.Value;
-            }
-
-            var result = Compute(definition, cancellationToken);
-            return cache.GetOrAdd(definition, new StrongBox<Location?>(result)).Value;
+            return Summaries.Get(callee, compilation, cancellationToken);
         }
 
         private static Location? Compute(IMethodSymbol method, CancellationToken cancellationToken)

@@ -1,7 +1,5 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
@@ -33,8 +31,7 @@ namespace ContextAnalyzers.Rules
 
         private static readonly ImmutableDictionary<string, string?> Properties = ImmutableDictionary<string, string?>.Empty.Add(ContextLocationsProperty, "1");
 
-        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, StrongBox<(int Ordinal, Location Write)?>>> Summaries =
-            new ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, StrongBox<(int Ordinal, Location Write)?>>>();
+        private static readonly MethodSummaries<(int Ordinal, Location Write)?> Summaries = new MethodSummaries<(int Ordinal, Location Write)?>(Compute);
 
         public static void Analyze(OperationAnalysisContext context, KnownTypes types)
         {
@@ -153,15 +150,7 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            var definition = callee.OriginalDefinition;
-            var cache = Summaries.GetValue(compilation, _ => new ConcurrentDictionary<IMethodSymbol, StrongBox<(int, Location)?>>(SymbolEqualityComparer.Default));
-            if (cache.TryGetValue(definition, out var known))
-            {
-                return known.Value;
-            }
-
-            var result = Compute(definition, cancellationToken);
-            return cache.GetOrAdd(definition, new StrongBox<(int, Location)?>(result)).Value;
+            return Summaries.Get(callee, compilation, cancellationToken);
         }
 
         private static (int Ordinal, Location Write)? Compute(IMethodSymbol method, CancellationToken cancellationToken)
