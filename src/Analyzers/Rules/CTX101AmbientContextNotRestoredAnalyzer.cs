@@ -51,6 +51,12 @@ namespace ContextAnalyzers.Rules
 
                 var calls = telemetry && (types.Baggage is not null || types.RuntimeContext is not null || types.Tracer is not null);
 
+                // Across a call: a helper that makes a message's activity current, called per message from a loop.
+                if (types.Activity is not null)
+                {
+                    start.RegisterOperationAction(c => CTX101HelperCalledPerMessage.Analyze(c, types), OperationKind.Loop);
+                }
+
                 // Whether a change is restored is decided per type: the restore may live in another member of the type (an
                 // end hook, the Dispose of a scope, a span factory's End), so every write of the type is collected first
                 // and the changes are judged when the type is complete.

@@ -19,6 +19,7 @@ namespace ContextAnalyzers.Rules
     {
         internal const string ReadsContext = "the callback reads the inherited context";
         internal const string CallerDelegate = "the callback runs a delegate supplied by the caller";
+        internal const string StoredDelegate = "the work runs a delegate supplied by the caller and stored in";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext);
 
@@ -87,6 +88,18 @@ namespace ContextAnalyzers.Rules
             if (reason is not null)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext, NameLocation(invocation), api, reason));
+                return;
+            }
+
+            // (c) through an object: the caller's delegate stored in the work item or the state, invoked on the hop.
+            if (!IsSnapshotWrapped(callback) && CTX201StoredCallerDelegate.Find(invocation, context.CancellationToken) is { } stored)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.CTX201WorkQueuedWithoutExecutionContext,
+                    NameLocation(invocation),
+                    new[] { stored.Invocation },
+                    api,
+                    StoredDelegate + " '" + stored.Member + "'"));
             }
         }
 

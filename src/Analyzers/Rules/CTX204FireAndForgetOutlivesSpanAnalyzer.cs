@@ -40,6 +40,7 @@ namespace ContextAnalyzers.Rules
                     }
 
                     block.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+                    block.RegisterOperationAction(c => CTX204CalleeStartsWork.Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor), OperationKind.ObjectCreation);
                 });
             });
         }
@@ -54,24 +55,33 @@ namespace ContextAnalyzers.Rules
         private static void Analyze(OperationAnalysisContext context, KnownTypes types)
         {
             var invocation = (IInvocationOperation)context.Operation;
+            if (!AnalyzeStartedWork(context, invocation, types))
+            {
+                CTX204CalleeStartsWork.Analyze(context, invocation.TargetMethod);
+            }
+        }
+
+        /// <summary>The work this call itself starts; true when it is reported (or is work this rule judges here).</summary>
+        private static bool AnalyzeStartedWork(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+        {
             var kind = Classify(invocation, types);
             if (kind == WorkKind.None)
             {
-                return;
+                return false;
             }
 
             // Most task-returning calls are awaited, returned or passed on: observed whatever the activity, so the
             // live-activity search (a walk of the function, and a lifetime analysis per started activity) is skipped.
             if (kind == WorkKind.Task && TaskObservation(invocation, out _, out _) == Observation.Observed)
             {
-                return;
+                return false;
             }
 
             var graphs = new FlowGraphSource(context);
             var live = LiveActivity.At(invocation, graphs);
             if (live is null || !live.EndsInFunction(graphs) || FlowOperations.SuppressFlowRegion(invocation) is not null)
             {
-                return;
+                return true;
             }
 
             var outlives = kind switch
@@ -86,6 +96,8 @@ namespace ContextAnalyzers.Rules
                 var location = invocation.Syntax is InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation();
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX204FireAndForgetOutlivesSpan, location, live.Name));
             }
+
+            return true;
         }
 
         internal enum WorkKind

@@ -83,6 +83,12 @@ namespace ContextAnalyzers.Rules
         /// <summary>The edit of the fix <paramref name="key"/> for <paramref name="diagnostic"/>, or null when that fix does not apply.</summary>
         private static DocumentFixAll.Edit? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
         {
+            // A call whose callee starts the work (the additional location) has no task here to await or detach.
+            if (diagnostic.AdditionalLocations.Count > 0)
+            {
+                return null;
+            }
+
             if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
                 || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation
                 || !IsAwaitable(operation.TargetMethod.ReturnType))

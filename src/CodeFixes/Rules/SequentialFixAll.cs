@@ -31,7 +31,9 @@ namespace ContextAnalyzers.Rules
         public static IEnumerable<Microsoft.CodeAnalysis.Text.TextSpan> Spans(Diagnostic diagnostic, Document document, bool includeAdditionalLocations)
         {
             yield return diagnostic.Location.SourceSpan;
-            if (includeAdditionalLocations)
+
+            // Additional locations that only show context (another method's code) are not changes of this diagnostic.
+            if (includeAdditionalLocations && !diagnostic.Properties.ContainsKey(CTX101HelperCalledPerMessage.ContextLocationsProperty))
             {
                 foreach (var location in diagnostic.AdditionalLocations)
                 {
