@@ -32,7 +32,7 @@ namespace ContextAnalyzers.Runtime
         public static bool UrlEncoded => Detected.UrlEncoded;
 
         /// <summary>True when the propagator sends an entry with this key (a W3C propagator skips keys that are not tokens).</summary>
-        public static bool Sends(string key) => UrlEncoded ? !string.IsNullOrEmpty(key) : BaggageLimits.IsToken(key);
+        public static bool Sends(string key) => UrlEncoded || BaggageLimits.IsToken(key);
 
         /// <summary>The length of the <c>key=value</c> entry as the loaded propagator writes it (without the separating comma).</summary>
         public static int EntryLength(string key, string? value) => UrlEncoded
