@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the runtime tests (tests/ContextAnalyzers.Tests/Runtime and Stress) against several OpenTelemetry versions:
-# the runtime declares OpenTelemetry.Api >= 1.15.3 and relies on its private baggage slot, so the lowest and the newest
+# the runtime declares OpenTelemetry.Api >= 1.15.3, relies on its private baggage slot and counts baggage the way the
+# loaded propagator encodes it (1.15.x URL-encodes, later versions percent-encode), so the lowest and the newest
 # served versions are both checked. Each version builds in its own artifacts folder (nothing shared with the usual build).
 # usage: bash eng/runtime-otel-versions.sh [version...]   (default: 1.15.3 1.21.0)
 set -euo pipefail

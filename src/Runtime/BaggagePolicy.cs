@@ -11,8 +11,9 @@ namespace ContextAnalyzers.Runtime
 {
     /// <summary>
     /// Enforces what baggage may carry before it is sent: keys must be W3C tokens, the header must stay within the
-    /// propagator's limits (180 entries, 8192 bytes as the .NET <c>BaggagePropagator</c> counts them, percent-encoding
-    /// and commas included), and keys that look sensitive (the same word list as the CTX301 analyzer) are pseudonymised,
+    /// propagator's limits (180 entries, 8192 bytes as the loaded .NET <c>BaggagePropagator</c> counts them, its
+    /// encoding and commas included: percent-encoding from OpenTelemetry 1.16, URL-encoding of keys and values in
+    /// 1.15.x, detected at first use), and keys that look sensitive (the same word list as the CTX301 analyzer) are pseudonymised,
     /// redacted or dropped. Every drop, redaction or pseudonym is counted on the <see cref="MeterName"/> meter
     /// (counter <see cref="ViolationsCounterName"/>) and written to the <c>ContextAnalyzers-Baggage</c> event source,
     /// so operators see what was lost. A policy is immutable and thread-safe.
@@ -217,19 +218,20 @@ namespace ContextAnalyzers.Runtime
 
         private List<KeyValuePair<string, string?>> Admit(IEnumerable<KeyValuePair<string, string>> existing, IEnumerable<KeyValuePair<string, string?>> items, bool keepExisting)
         {
-            // The header as the propagator would write it: key=value entries joined by commas (non-token keys skipped).
+            // The header as the loaded propagator would write it: key=value entries joined by commas (BaggageWire says
+            // which keys it sends and how it encodes them).
             var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
             long sum = 0;
             foreach (var e in existing)
             {
-                if (BaggageLimits.IsToken(e.Key) && e.Value is not null)
+                if (e.Value is not null && BaggageWire.Sends(e.Key))
                 {
                     if (sizes.TryGetValue(e.Key, out var previous))
                     {
                         sum -= previous;
                     }
 
-                    var size = BaggageLimits.EntryLength(e.Key, e.Value);
+                    var size = BaggageWire.EntryLength(e.Key, e.Value);
                     sizes[e.Key] = size;
                     sum += size;
                 }
@@ -281,7 +283,7 @@ namespace ContextAnalyzers.Runtime
                 var hadOld = sizes.TryGetValue(key, out var oldSize);
                 var baseSum = hadOld ? sum - oldSize : sum;
                 var baseCount = hadOld ? sizes.Count - 1 : sizes.Count;
-                var newSize = BaggageLimits.EntryLength(key, value);
+                var newSize = BaggageWire.EntryLength(key, value);
                 var violation = baseCount + 1 > maxEntries ? BaggageViolation.TooManyEntries
                     : HeaderLength(baseSum + newSize, baseCount + 1) > maxTotalBytes ? BaggageViolation.TooLarge
                     : (BaggageViolation?)null;
@@ -295,7 +297,7 @@ namespace ContextAnalyzers.Runtime
                         continue;
                     }
 
-                    newSize = BaggageLimits.EntryLength(key, value);
+                    newSize = BaggageWire.EntryLength(key, value);
                     if (HeaderLength(baseSum + newSize, baseCount + 1) > maxTotalBytes)
                     {
                         Reject(key, v, BaggageViolationAction.Drop);

@@ -24,7 +24,10 @@ namespace ContextAnalyzers.Runtime
     /// <summary>The check an entry failed (the <c>violation</c> tag of the counter).</summary>
     internal enum BaggageViolation
     {
-        /// <summary>The key is not a W3C token: the propagator would skip it without a log.</summary>
+        /// <summary>
+        /// The key is not a W3C token: the propagator would skip it without a log (OpenTelemetry 1.15.x URL-encodes and
+        /// sends it instead, and receivers on later versions take the encoded text as the key).
+        /// </summary>
         InvalidKey,
 
         /// <summary>The entry would push the header past <see cref="BaggagePolicyOptions.MaxTotalBytes"/>.</summary>
@@ -39,7 +42,7 @@ namespace ContextAnalyzers.Runtime
 
     /// <summary>
     /// Options of a <see cref="BaggagePolicy"/>. The limits default to what the .NET OpenTelemetry
-    /// <c>BaggagePropagator</c> sends: 180 entries and 8192 bytes of header, percent-encoding included. As with
+    /// <c>BaggagePropagator</c> sends: 180 entries and 8192 bytes of header, its encoding included. As with
     /// OpenTelemetry .NET's options classes, the constructor reads the environment
     /// (<see cref="BaggagePolicy.HashKeyEnvironmentVariable"/> into <see cref="HashKey"/>), and what is set in code
     /// afterwards wins.
@@ -90,7 +93,7 @@ namespace ContextAnalyzers.Runtime
         /// <summary>The most entries sent (default 180, the propagator's limit).</summary>
         public int MaxEntries { get; set; } = 180;
 
-        /// <summary>The longest header in bytes (default 8192, the propagator's limit), percent-encoding and commas included.</summary>
+        /// <summary>The longest header in bytes (default 8192, the propagator's limit), the propagator's encoding and commas included.</summary>
         public int MaxTotalBytes { get; set; } = 8192;
     }
 }

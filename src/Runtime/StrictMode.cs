@@ -68,6 +68,8 @@ namespace ContextAnalyzers.Runtime
         }
 
         /// <summary>A <see cref="ContextScope"/> was disposed while the value it installed was no longer current.</summary>
+        /// <remarks>Never inlined: the stack it captures skips exactly its own frame.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
         internal static void OnScopeMismatch(string kind)
         {
             if (!StrictTracker.Armed)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace ContextAnalyzers.Runtime
 {
@@ -138,6 +139,12 @@ namespace ContextAnalyzers.Runtime
             return false;
         }
 
+        /// <summary>The caller's stack without its <paramref name="skipFrames"/> innermost frames (its own included).</summary>
+        /// <remarks>
+        /// Never inlined, nor are the callers whose frames are counted (they are called through delegates or marked):
+        /// an inlined frame is missing from the stack, and the skip would then drop the user's frame.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public StackTrace? Capture(int skipFrames, bool fileInfo) => CaptureStackTraces ? new StackTrace(skipFrames + 1, fileInfo) : null;
     }
 }
