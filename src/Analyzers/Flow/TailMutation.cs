@@ -191,6 +191,10 @@ namespace ContextAnalyzers.Flow
                 case ILiteralOperation { ConstantValue: { HasValue: true, Value: null } }:
                 case IDefaultValueOperation:
                     return true;
+                case { ConstantValue: { HasValue: true } constant } when kind == AmbientKind.Custom && IsDefaultConstant(constant.Value):
+                    // A team's flag or counter put back to its default (`finally { WithinDescription = false; }`) is the
+                    // reset of a value, like Activity.Current = null: redundant at the tail of an async flow, not a lost change.
+                    return true;
                 case IPropertyReferenceOperation { Property.Name: "Parent", Instance: not null } parent
                     when kind == AmbientKind.Activity && IsType(parent.Property.ContainingType, "System", "Diagnostics", "Activity"):
                     return true;
@@ -203,6 +207,16 @@ namespace ContextAnalyzers.Flow
                     return false;
             }
         }
+
+        private static bool IsDefaultConstant(object? value) => value switch
+        {
+            null => true,
+            bool flag => !flag,
+            int number => number == 0,
+            long number => number == 0,
+            char character => character == '\0',
+            _ => false,
+        };
 
         /// <summary>True when some declaration or assignment of <paramref name="local"/> reads the same ambient property.</summary>
         private static bool IsSavedAmbient(IOperation mutation, ILocalSymbol local, AmbientKind kind, AmbientMember? member)

@@ -197,7 +197,7 @@ namespace ContextAnalyzers.Rules
                         return;
                     }
 
-                    if (parent is ILoopOperation loop && !IsBounded(loop) && !RunsOnce(loop) && VariesPerIteration(entry.Key, loop))
+                    if (parent is ILoopOperation loop && !IsBounded(loop) && !RunsOnce(loop) && IsComposedKey(entry.Key) && VariesPerIteration(entry.Key, loop))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
                             descriptor, invocation.Syntax.GetLocation(), DiagnosticSeverity.Info,
@@ -205,6 +205,27 @@ namespace ContextAnalyzers.Rules
                         return;
                     }
                 }
+            }
+
+            /// <summary>
+            /// A key made up in the loop (<c>$"item.{x}"</c>, <c>"item." + i</c>, <c>string.Format</c>/<c>Concat</c>): a new
+            /// name per item. A key taken as it is from the item (<c>entry.Key</c> of a parent's or a header's baggage) copies
+            /// entries that already exist, bounded by their source: propagation, not accumulation.
+            /// </summary>
+            private static bool IsComposedKey(IOperation key)
+            {
+                while (key is IConversionOperation conversion)
+                {
+                    key = conversion.Operand;
+                }
+
+                return key switch
+                {
+                    IInterpolatedStringOperation => true,
+                    IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } => true,
+                    IInvocationOperation { TargetMethod: { Name: "Format" or "Concat" or "Join", ContainingType.SpecialType: SpecialType.System_String } } => true,
+                    _ => false,
+                };
             }
 
             /// <summary><c>b = b.SetBaggage(..)</c>: the result replaces the baggage the call was made on.</summary>

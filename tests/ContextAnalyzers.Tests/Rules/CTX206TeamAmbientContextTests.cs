@@ -69,6 +69,54 @@ public class CTX206TeamAmbientContextTests
         }
         """);
 
+    // A flag put back to its default in the finally of an async method (a description or reentrancy flag) is a reset,
+    // redundant at the tail but not a lost change; a non-default value there is.
+    [Fact]
+    public Task Flag_reset_to_its_default_in_a_finally_is_silent() => Verify.VerifyAnalyzerAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        static class Describing
+        {
+            private static readonly AsyncLocal<bool> s_within = new();
+            private static readonly AsyncLocal<int> s_depth = new();
+
+            public static bool Within { get => s_within.Value; set => s_within.Value = value; }
+
+            public static async Task DescribeAsync()
+            {
+                Within = true;
+                try
+                {
+                    await Task.Yield();
+                }
+                finally
+                {
+                    Within = false;
+                }
+            }
+
+            public static async Task CountAsync()
+            {
+                s_depth.Value = 1;
+                try
+                {
+                    await Task.Yield();
+                }
+                finally
+                {
+                    s_depth.Value = 0;
+                }
+            }
+
+            public static async Task SetAsync()
+            {
+                await Task.Yield();
+                [|Within = true|];
+            }
+        }
+        """);
+
     [Fact]
     public Task Thread_static_write_at_the_tail_is_not_lost() => Verify.VerifyAnalyzerAsync(Tenancy + """
         class C

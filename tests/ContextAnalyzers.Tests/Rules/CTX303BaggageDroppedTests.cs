@@ -198,6 +198,19 @@ public class CTX303BaggageDroppedTests
                         b = b.SetBaggage($"item.{item}", null);         // a removal
                     }
 
+                    // Copying entries that already exist (a parent's or an incoming header's baggage) under their own keys:
+                    // bounded by the source, propagation rather than accumulation.
+                    var parent = System.Diagnostics.Activity.Current!.Parent!;
+                    foreach (var entry in parent.Baggage)
+                    {
+                        activity.SetBaggage(entry.Key, entry.Value);
+                    }
+
+                    foreach (var entry in Baggage.Current.GetBaggage())
+                    {
+                        b = b.SetBaggage(entry.Key, entry.Value);
+                    }
+
                     Baggage.Current = b;
             """, Items));
     }
