@@ -172,22 +172,47 @@ namespace ContextAnalyzers.Flow
                 return known.Value;
             }
 
+            // Methods declared to return an activity, in the files that name a start method; then, a few rounds, in the
+            // files that name a helper found so far: a helper may start through another helper (OpenConnection calls
+            // source.StartRabbitMQActivity(..), which calls CreateActivity(..)?.Start()).
             var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var candidates = new List<MethodDeclarationSyntax>();
             foreach (var tree in types.Compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var index = NameIndex.Get(tree, cancellationToken);
-                if ((index.In(new Microsoft.CodeAnalysis.Text.TextSpan(0, int.MaxValue)) & (Names.StartActivity | Names.StartActiveSpan)) == Names.None)
+                var namesStart = (index.In(new Microsoft.CodeAnalysis.Text.TextSpan(0, int.MaxValue)) & (Names.StartActivity | Names.StartActiveSpan | Names.Start)) != Names.None;
+                if (!namesStart)
                 {
                     continue;
                 }
 
                 foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is not (BlockSyntax or ArrowExpressionClauseSyntax)))
                 {
-                    if (node is MethodDeclarationSyntax method && ReturnsActivityType(method.ReturnType) && ReturnsStartedSyntax(method.Body, method.ExpressionBody))
+                    if (node is MethodDeclarationSyntax method && ReturnsActivityType(method.ReturnType))
                     {
-                        names.Add(method.Identifier.ValueText);
+                        candidates.Add(method);
                     }
+                }
+            }
+
+            for (var round = 0; round < 3 && candidates.Count > 0; round++)
+            {
+                var found = names.Count;
+                var soFar = names.ToImmutable();
+                for (var i = candidates.Count - 1; i >= 0; i--)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (ReturnsStartedSyntax(candidates[i].Body, candidates[i].ExpressionBody, soFar))
+                    {
+                        names.Add(candidates[i].Identifier.ValueText);
+                        candidates.RemoveAt(i);
+                    }
+                }
+
+                if (names.Count == found)
+                {
+                    break;
                 }
             }
 
@@ -298,12 +323,12 @@ namespace ContextAnalyzers.Flow
                 return known;
             }
 
-            var result = ComputeReturnsStarted(definition, cancellationToken);
+            var result = ComputeReturnsStarted(definition, StartHelperNames(types, cancellationToken), cancellationToken);
             cache.TryAdd(definition, result);
             return result;
         }
 
-        private static bool ComputeReturnsStarted(IMethodSymbol method, CancellationToken cancellationToken)
+        private static bool ComputeReturnsStarted(IMethodSymbol method, ImmutableHashSet<string> helpers, CancellationToken cancellationToken)
         {
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
             SyntaxNode? body;
@@ -322,14 +347,14 @@ namespace ContextAnalyzers.Flow
                     return false;
             }
 
-            return ReturnsStartedSyntax(body, arrow);
+            return ReturnsStartedSyntax(body, arrow, helpers);
         }
 
-        private static bool ReturnsStartedSyntax(SyntaxNode? body, ArrowExpressionClauseSyntax? arrow)
+        private static bool ReturnsStartedSyntax(SyntaxNode? body, ArrowExpressionClauseSyntax? arrow, ImmutableHashSet<string> helpers)
         {
             if (arrow is not null)
             {
-                return IsStartSyntax(arrow.Expression, null) == true;
+                return IsStartSyntax(arrow.Expression, null, helpers) == true;
             }
 
             if (body is null)
@@ -345,7 +370,7 @@ namespace ContextAnalyzers.Flow
                     continue;
                 }
 
-                switch (IsStartSyntax(returned, body))
+                switch (IsStartSyntax(returned, body, helpers))
                 {
                     case true:
                         any = true;
@@ -359,7 +384,7 @@ namespace ContextAnalyzers.Flow
         }
 
         /// <summary>True: a start; null: <c>null</c>/<c>default</c>; false: anything else.</summary>
-        private static bool? IsStartSyntax(ExpressionSyntax expression, SyntaxNode? body)
+        private static bool? IsStartSyntax(ExpressionSyntax expression, SyntaxNode? body, ImmutableHashSet<string> helpers)
         {
             expression = SkipSyntax(expression);
             switch (expression)
@@ -369,14 +394,15 @@ namespace ContextAnalyzers.Flow
                     return null;
                 case InvocationExpressionSyntax invocation:
                     return NameOf(invocation.Expression) is "StartActivity" or "StartActiveSpan"
-                        || (NameOf(invocation.Expression) == "Start" && invocation.ArgumentList.Arguments.Count == 0);
+                        || (NameOf(invocation.Expression) == "Start" && invocation.ArgumentList.Arguments.Count == 0)
+                        || (NameOf(invocation.Expression) is { } helper && helpers.Contains(helper));
                 case ConditionalAccessExpressionSyntax access:
                     return access.WhenNotNull is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 0 } tail
                         && NameOf(tail.Expression) == "Start";
                 case ConditionalExpressionSyntax conditional:
-                    return Combine(IsStartSyntax(conditional.WhenTrue, body), IsStartSyntax(conditional.WhenFalse, body));
+                    return Combine(IsStartSyntax(conditional.WhenTrue, body, helpers), IsStartSyntax(conditional.WhenFalse, body, helpers));
                 case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression } coalesce:
-                    return Combine(IsStartSyntax(coalesce.Left, body), IsStartSyntax(coalesce.Right, body));
+                    return Combine(IsStartSyntax(coalesce.Left, body, helpers), IsStartSyntax(coalesce.Right, body, helpers));
                 case IdentifierNameSyntax identifier when body is not null:
                     // return activity; where 'activity' is a local of this body initialised with a start and never assigned.
                     VariableDeclaratorSyntax? declarator = null;
@@ -397,7 +423,7 @@ namespace ContextAnalyzers.Flow
                         }
                     }
 
-                    return declarator?.Initializer is { } initializer && IsStartSyntax(initializer.Value, null) == true;
+                    return declarator?.Initializer is { } initializer && IsStartSyntax(initializer.Value, null, helpers) == true;
                 default:
                     return false;
             }

@@ -267,18 +267,37 @@ namespace ContextAnalyzers.Flow
             }
         }
 
-        /// <summary>A method named <paramref name="name"/> of the type (or its base types) whose body has an endless loop.</summary>
-        private static bool MethodLoopsForever(INamedTypeSymbol? type, string name, CancellationToken cancellationToken)
+        /// <summary>
+        /// A method named <paramref name="name"/> of the type (or its base types) whose body has an endless loop, or that
+        /// calls one that has (two levels: a main loop that awaits its receive loop).
+        /// </summary>
+        private static bool MethodLoopsForever(INamedTypeSymbol? type, string name, CancellationToken cancellationToken, int depth = 0)
         {
             for (var current = type; current is not null; current = current.BaseType)
             {
                 foreach (var member in current.GetMembers(name))
                 {
-                    if (member is IMethodSymbol { DeclaringSyntaxReferences.Length: 1 } method
-                        && Body(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } body
-                        && HasEndlessLoop(body))
+                    if (member is not IMethodSymbol { DeclaringSyntaxReferences.Length: 1 } method
+                        || Body(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } body)
+                    {
+                        continue;
+                    }
+
+                    if (HasEndlessLoop(body))
                     {
                         return true;
+                    }
+
+                    if (depth == 0)
+                    {
+                        foreach (var node in OwnNodes(body))
+                        {
+                            if (node is InvocationExpressionSyntax call && CalleeName(call.Expression) is { } callee && callee != name
+                                && MethodLoopsForever(type, callee, cancellationToken, depth + 1))
+                            {
+                                return true;
+                            }
+                        }
                     }
                 }
             }
@@ -303,12 +322,49 @@ namespace ContextAnalyzers.Flow
             return false;
         }
 
+        /// <remarks>
+        /// Besides the literal forms, a loop until the object is closed: <c>while (!_closed)</c>, <c>while (false == _closed)</c>,
+        /// <c>while (_disposed == false)</c> on a field named for the end of the object's life.
+        /// </remarks>
         private static bool IsEndless(ExpressionSyntax condition) => condition switch
         {
             LiteralExpressionSyntax literal => literal.IsKind(SyntaxKind.TrueLiteralExpression),
-            PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression, Operand: var operand } => LastName(operand) == "IsCancellationRequested",
+            ParenthesizedExpressionSyntax parenthesized => IsEndless(parenthesized.Expression),
+            PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression, Operand: var operand }
+                => LastName(operand) == "IsCancellationRequested" || IsLifetimeFlag(operand),
+            BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression } equals
+                => (equals.Left.IsKind(SyntaxKind.FalseLiteralExpression) && IsLifetimeFlag(equals.Right))
+                    || (equals.Right.IsKind(SyntaxKind.FalseLiteralExpression) && IsLifetimeFlag(equals.Left)),
             _ => false,
         };
+
+        /// <summary>A field (<c>this.</c> member or a prefixed name) named for the end of the object's life: <c>_closed</c>, <c>_disposed</c>, <c>_stopped</c>.</summary>
+        private static bool IsLifetimeFlag(ExpressionSyntax operand)
+        {
+            // Syntax only, so a field is told from a local by how it is written: this.x, or a field prefix (_x, m_x, s_x).
+            if (LastName(operand) is not { } name)
+            {
+                return false;
+            }
+
+            string trimmed;
+            if (operand is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax })
+            {
+                trimmed = name.TrimStart('_');
+            }
+            else if (operand is IdentifierNameSyntax && (name.StartsWith("_", System.StringComparison.Ordinal) || name.StartsWith("m_", System.StringComparison.Ordinal) || name.StartsWith("s_", System.StringComparison.Ordinal)))
+            {
+                trimmed = name.StartsWith("_", System.StringComparison.Ordinal) ? name.TrimStart('_') : name.Substring(2);
+            }
+            else
+            {
+                return false;
+            }
+
+            trimmed = trimmed.ToLowerInvariant();
+
+            return trimmed is "closed" or "isclosed" or "disposed" or "isdisposed" or "stopped" or "isstopped" or "stopping" or "shutdown" or "closing";
+        }
 
         private static string? CalleeName(ExpressionSyntax expression) => expression switch
         {

@@ -98,6 +98,46 @@ public class CTX204CalleeStartsWorkTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public async Task Main_loop_started_under_an_activity_from_a_helper_of_a_helper()
+    {
+        // The connect activity comes from a helper that starts through another helper, the callee keeps the main loop's
+        // task in a field, and the main loop awaits a receive loop that runs until the connection is closed.
+        await Verify.VerifyAnalyzerAsync(
+            Code(
+                """
+                    static Activity? StartClientActivity(string name) => Source.CreateActivity(name, ActivityKind.Client)?.Start();
+                    static Activity? OpenConnection(bool reconnect)
+                    {
+                        var activity = StartClientActivity("connection attempt");
+                        return activity;
+                    }
+                    async Task ConnectAsync(Watcher w)
+                    {
+                        using Activity? connect = OpenConnection(false);
+                        await {|#0:w.OpenAsync|}();
+                    }
+                """,
+                """
+                    bool _closed;
+                    public async Task OpenAsync() { await Task.Yield(); loop = {|#1:Task.Run|}(MainLoop); }
+                    async Task MainLoop() { try { await ReceiveLoopAsync(); } finally { _closed = true; } }
+                    async Task ReceiveLoopAsync() { while (false == _closed) { await TickAsync(); } }
+                """),
+            Verify.Diagnostic("CTX204").WithLocation(0).WithLocation(1).WithArguments("connect"));
+    }
+
+    [Theory]
+    // A loop over a flag that is not about the object's life, or over a local: it ends with its work.
+    [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "bool _more = true; public Watcher() { loop = Task.Run(async () => { while (_more) { await TickAsync(); } }); }")]
+    [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "public Watcher() { loop = Task.Run(async () => { var closed = false; while (!closed) { await TickAsync(); closed = true; } }); }")]
+    // A helper that returns an activity it did not start (someone else's) is not a start.
+    [InlineData("static Activity? Parent() => Activity.Current?.Parent; void Pause() { using var paused = Parent(); watcher = new Watcher(); }", LoopingConstructor)]
+    public async Task Silent_loops_and_helpers(string caller, string callee)
+    {
+        await Verify.VerifyAnalyzerAsync(Code(caller, callee));
+    }
+
     // ------------------------------------------------------------------ silent look-alikes
 
     [Theory]
