@@ -323,7 +323,8 @@ namespace ContextAnalyzers.Flow
         }
 
         /// <remarks>
-        /// Besides the literal forms, a loop until the object is closed: <c>while (!_closed)</c>, <c>while (false == _closed)</c>,
+        /// Besides the literal forms, a <c>PeriodicTimer</c> loop (<c>while (await timer.WaitForNextTickAsync(ct))</c>) and a
+        /// loop until the object is closed: <c>while (!_closed)</c>, <c>while (false == _closed)</c>,
         /// <c>while (_disposed == false)</c> on a field named for the end of the object's life.
         /// </remarks>
         private static bool IsEndless(ExpressionSyntax condition) => condition switch
@@ -332,6 +333,8 @@ namespace ContextAnalyzers.Flow
             ParenthesizedExpressionSyntax parenthesized => IsEndless(parenthesized.Expression),
             PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression, Operand: var operand }
                 => LastName(operand) == "IsCancellationRequested" || IsLifetimeFlag(operand),
+            // A PeriodicTimer loop ticks until its token is cancelled or the timer disposed.
+            AwaitExpressionSyntax { Expression: InvocationExpressionSyntax tick } => LastName(tick.Expression) == "WaitForNextTickAsync",
             BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression } equals
                 => (equals.Left.IsKind(SyntaxKind.FalseLiteralExpression) && IsLifetimeFlag(equals.Right))
                     || (equals.Right.IsKind(SyntaxKind.FalseLiteralExpression) && IsLifetimeFlag(equals.Left)),

@@ -127,6 +127,17 @@ public class CTX204CalleeStartsWorkTests
             Verify.Diagnostic("CTX204").WithLocation(0).WithLocation(1).WithArguments("connect"));
     }
 
+    [Fact]
+    public async Task Periodic_timer_loop_created_inside_a_span()
+    {
+        // A circuit watcher created while a "sending paused" span is current pings on a PeriodicTimer until reconnected.
+        await Verify.VerifyAnalyzerAsync(
+            Code(
+                "async Task PauseAsync() { using var paused = Source.StartActivity(\"sending paused\"); await Task.Yield(); watcher ??= {|#0:new Watcher(cts: default)|}; }",
+                "public Watcher(CancellationToken cts) { loop = {|#1:Task.Run|}(PingAsync, cts); } async Task PingAsync() { using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1)); while (await timer.WaitForNextTickAsync(cts.Token)) { await TickAsync(); } }"),
+            Verify.Diagnostic("CTX204").WithLocation(0).WithLocation(1).WithArguments("paused"));
+    }
+
     [Theory]
     // A loop over a flag that is not about the object's life, or over a local: it ends with its work.
     [InlineData("void Pause() { using var paused = Source.StartActivity(\"paused\"); watcher = new Watcher(); }", "bool _more = true; public Watcher() { loop = Task.Run(async () => { while (_more) { await TickAsync(); } }); }")]
