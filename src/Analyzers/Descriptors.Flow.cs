@@ -5,13 +5,66 @@ namespace ContextAnalyzers
     /// <summary>CTX2xx: context lost, frozen or leaked across thread, task, timer and queue hops.</summary>
     internal static partial class Descriptors
     {
+        private const string CTX201Title = "Work is queued without the execution context";
+
+        private const string CTX201Description = "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegisterWaitForSingleObject, Thread.UnsafeStart, CancellationToken.UnsafeRegister and work started inside ExecutionContext.SuppressFlow() run without the caller's ExecutionContext: Activity.Current is null and baggage is empty in the callback. That is only right for infrastructure code whose callback touches no context; it is a bug when the callback reads inherited context, when the method hands off the work of a live activity, or when the callback runs a delegate supplied by the caller.";
+
+        /// <summary>CTX201 on an unsafe API whose callback reads the inherited context; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor CTX201WorkQueuedWithoutExecutionContext = Create(
             DiagnosticIds.WorkQueuedWithoutExecutionContext,
-            "Work is queued without the execution context",
-            "Work started by '{0}' runs without the execution context, but {1}",
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the callback reads the inherited context",
             RuleCategories.Flow,
             DiagnosticSeverity.Warning,
-            "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegisterWaitForSingleObject, Thread.UnsafeStart, CancellationToken.UnsafeRegister and work started inside ExecutionContext.SuppressFlow() run without the caller's ExecutionContext: Activity.Current is null and baggage is empty in the callback. That is only right for infrastructure code whose callback touches no context; it is a bug when the callback reads inherited context, when the method hands off the work of a live activity, or when the callback runs a delegate supplied by the caller.");
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201LiveActivityHandedOff = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the activity '{1}' started in this method is live and its work is handed off without it",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201CallerDelegate = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the callback runs a delegate supplied by the caller",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201StoredCallerDelegate = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the work runs a delegate supplied by the caller and stored in '{1}'",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201SuppressedReadsContext = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0} under ExecutionContext.SuppressFlow()' runs without the execution context, but the callback reads the inherited context",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201SuppressedLiveActivity = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0} under ExecutionContext.SuppressFlow()' runs without the execution context, but the activity '{1}' started in this method is live and its work is handed off without it",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201SuppressedCallerDelegate = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0} under ExecutionContext.SuppressFlow()' runs without the execution context, but the callback runs a delegate supplied by the caller",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
 
         public static readonly DiagnosticDescriptor CTX202FlowSuppressionNotUndone = Create(
             DiagnosticIds.FlowSuppressionNotUndone,
