@@ -13,20 +13,124 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "Baggage travels in plain text on every downstream call, including calls to other teams and vendors. A key whose words name a credential, personal data or payment data (password, token, session id, email, card number, ...) almost always carries that data. Propagate a keyed pseudonym, keep the value local as a span tag, or remove the write. The word list and the .editorconfig options are documented on the rule page.");
 
+        private const string SensitiveBaggageValueTitle = "Baggage value looks sensitive";
+
+        private const string SensitiveBaggageValueDescription = "The value put into baggage reads a member, local or parameter whose name is on the sensitive list, an Authorization or Cookie header, an email/name/phone claim, or a member marked with a data-classification attribute. Baggage is sent in plain text to every downstream service. Propagate a keyed pseudonym, keep the value local as a span tag, or remove the write.";
+
+        /// <summary>CTX302 on a value whose name matches a sensitive entry; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor SensitiveBaggageValue = Create(
             DiagnosticIds.SensitiveBaggageValue,
-            "Baggage value looks sensitive",
-            "Baggage value reads {0}, which looks sensitive ({1}), and baggage is sent in plain text to every downstream service",
+            SensitiveBaggageValueTitle,
+            "Baggage value reads '{0}', which looks sensitive ('{1}' matches the sensitive entry '{2}'), and baggage is sent in plain text to every downstream service",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,
-            "The value put into baggage reads a member, local or parameter whose name is on the sensitive list, an Authorization or Cookie header, an email/name/phone claim, or a member marked with a data-classification attribute. Baggage is sent in plain text to every downstream service. Propagate a keyed pseudonym, keep the value local as a span tag, or remove the write.");
+            SensitiveBaggageValueDescription);
+
+        public static readonly DiagnosticDescriptor SensitiveBaggageValueIdentityName = Create(
+            DiagnosticIds.SensitiveBaggageValue,
+            SensitiveBaggageValueTitle,
+            "Baggage value reads '{0}', which looks sensitive (the identity's name claim), and baggage is sent in plain text to every downstream service",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            SensitiveBaggageValueDescription);
+
+        public static readonly DiagnosticDescriptor SensitiveBaggageValueClaim = Create(
+            DiagnosticIds.SensitiveBaggageValue,
+            SensitiveBaggageValueTitle,
+            "Baggage value reads '{0}', which looks sensitive (a claim of type '{1}'), and baggage is sent in plain text to every downstream service",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            SensitiveBaggageValueDescription);
+
+        public static readonly DiagnosticDescriptor SensitiveBaggageValueHeader = Create(
+            DiagnosticIds.SensitiveBaggageValue,
+            SensitiveBaggageValueTitle,
+            "Baggage value reads '{0}', which looks sensitive (the '{1}' header), and baggage is sent in plain text to every downstream service",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            SensitiveBaggageValueDescription);
+
+        public static readonly DiagnosticDescriptor SensitiveBaggageValueCookie = Create(
+            DiagnosticIds.SensitiveBaggageValue,
+            SensitiveBaggageValueTitle,
+            "Baggage value reads '{0}', which looks sensitive (the '{1}' cookie), and baggage is sent in plain text to every downstream service",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            SensitiveBaggageValueDescription);
+
+        public static readonly DiagnosticDescriptor SensitiveBaggageValueClassified = Create(
+            DiagnosticIds.SensitiveBaggageValue,
+            SensitiveBaggageValueTitle,
+            "Baggage value reads '{0}', which looks sensitive ('{1}' is classified [{2}]), and baggage is sent in plain text to every downstream service",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            SensitiveBaggageValueDescription);
 
         private const string BaggageDroppedDescription = "The .NET OpenTelemetry BaggagePropagator silently skips keys that are not W3C tokens and stops at 180 entries or 8192 bytes (percent-encoding included); nothing is logged. Certain drops (a constant key that is not a token, a constant value over the limit) are reported as warnings; likely drops (baggage set in a loop over headers, claims or query values, values built by serialisation) are reported with Info severity. Use the runtime BaggagePolicy to enforce the limits and count what is dropped. A loop that adds one entry per item (an accumulated Baggage, Activity baggage) grows the same way (Info).";
 
+        private const string BaggageDroppedTitle = "Baggage will be dropped by the propagator";
+
+        /// <summary>CTX303 on a constant key that is not a W3C token; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor BaggageDroppedByPropagator = Create(
             DiagnosticIds.BaggageDroppedByPropagator,
-            "Baggage will be dropped by the propagator",
-            "The propagator will drop {0}: {1}",
+            BaggageDroppedTitle,
+            "The propagator will drop the key '{0}': it is not a W3C token (spaces, separators such as '/:;=@,' and non-ASCII characters are not allowed), so it is skipped without a log",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageEntryOverHeaderLimit = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop the entry '{0}': it takes {1} bytes once percent-encoded, over the {2}-byte header limit, so no baggage header is sent at all",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageValueOverHeaderLimit = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop this entry: it takes {0} bytes once percent-encoded, over the {1}-byte header limit, so no baggage header is sent at all",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageEntrySerialized = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop the entry '{0}': its value is built by serialisation ({1}), which grows with the data and can pass the {2}-byte header limit",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageValueSerialized = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop this entry: its value is built by serialisation ({0}), which grows with the data and can pass the {1}-byte header limit",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageEntryJoinsCollection = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop the entry '{0}': its value is built by joining a collection ({1}), which grows with the data and can pass the {2}-byte header limit",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageValueJoinsCollection = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop this entry: its value is built by joining a collection ({0}), which grows with the data and can pass the {1}-byte header limit",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageDroppedDescription);
+
+        public static readonly DiagnosticDescriptor BaggageSetInUnboundedLoop = Create(
+            DiagnosticIds.BaggageDroppedByPropagator,
+            BaggageDroppedTitle,
+            "The propagator will drop entries set in this loop: the loop over '{0}' is unbounded and the propagator stops at {1} entries or {2} bytes",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,
             BaggageDroppedDescription);
@@ -34,7 +138,7 @@ namespace ContextAnalyzers
         /// <summary>CTX303 on <c>baggage = baggage.SetBaggage(key, ..)</c> with a key that changes per iteration of a loop.</summary>
         public static readonly DiagnosticDescriptor BaggageAccumulatesInLoop = Create(
             DiagnosticIds.BaggageDroppedByPropagator,
-            "Baggage will be dropped by the propagator",
+            BaggageDroppedTitle,
             "This loop adds a baggage entry per iteration, so the baggage grows with the data and the propagator stops at 180 entries or 8192 bytes, dropping the rest without a log",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,
@@ -43,7 +147,7 @@ namespace ContextAnalyzers
         /// <summary>CTX303 on <c>activity.AddBaggage(key, ..)</c> with a key that changes per iteration of a loop.</summary>
         public static readonly DiagnosticDescriptor ActivityBaggageAccumulatesInLoop = Create(
             DiagnosticIds.BaggageDroppedByPropagator,
-            "Baggage will be dropped by the propagator",
+            BaggageDroppedTitle,
             "This loop adds an activity baggage entry per iteration, so the baggage every child activity inherits and every outgoing call carries grows with the data",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,

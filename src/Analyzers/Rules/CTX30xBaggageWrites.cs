@@ -368,6 +368,7 @@ namespace ContextAnalyzers.Rules
             private static bool IsRemoval(IOperation value) =>
                 value.ConstantValue.HasValue && (value.ConstantValue.Value is null || value.ConstantValue.Value is string { Length: 0 });
 
+            /// <summary>The code that is read, shortened to one line of at most 60 characters, for the message (which quotes it).</summary>
             private static string Describe(IOperation operation)
             {
                 var text = operation.Syntax.ToString();
@@ -376,7 +377,7 @@ namespace ContextAnalyzers.Rules
                     text = text.Substring(0, Math.Min(57, text.IndexOf('\n') < 0 ? text.Length : text.IndexOf('\n'))).TrimEnd() + "...";
                 }
 
-                return "'" + text + "'";
+                return text;
             }
 
             private static IOperation Unwrap(IOperation operation)
