@@ -153,23 +153,53 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             BaggageDroppedDescription);
 
+        private const string BaggageKeyReadNotWrittenTitle = "Baggage key read looks like a typo of a written key";
+
+        private const string BaggageKeyReadNotWrittenDescription = "Baggage keys are compared ordinally: a read of 'tenant-id' never sees a value written as 'tenant.id' or 'TenantId', and it returns null without an error, so the value silently stops propagating. A constant key that is read but never written in the compilation, and that differs from a written key (or a key of the team's baggage key schema) only by case, separators or one character, is reported with the written key. Keys listed in the schema are never reported as unwritten.";
+
+        /// <summary>CTX304 on a read whose key differs from a written one only by case or separators.</summary>
         public static readonly DiagnosticDescriptor BaggageKeyReadNotWritten = Create(
             DiagnosticIds.BaggageKeyReadNotWritten,
-            "Baggage key read looks like a typo of a written key",
-            "Baggage key '{0}' is read here but nothing in this project writes it, and '{1}' is written: {2}",
+            BaggageKeyReadNotWrittenTitle,
+            "Baggage key '{0}' is read here but nothing in this project writes it, and '{1}' is written: the keys differ only by case or separators, and baggage keys are compared ordinally",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,
-            "Baggage keys are compared ordinally: a read of 'tenant-id' never sees a value written as 'tenant.id' or 'TenantId', and it returns null without an error, so the value silently stops propagating. A constant key that is read but never written in the compilation, and that differs from a written key (or a key of the team's baggage key schema) only by case, separators or one character, is reported with the written key. Keys listed in the schema are never reported as unwritten.",
+            BaggageKeyReadNotWrittenDescription,
             isEnabledByDefault: true,
             WellKnownDiagnosticTags.CompilationEnd);
 
-        public static readonly DiagnosticDescriptor BaggageKeyNotInSchema = Create(
-            DiagnosticIds.BaggageKeyNotInSchema,
-            "Baggage key is not in the team's key schema",
-            "Baggage key '{0}' is not in the baggage key schema {1}",
+        /// <summary>CTX304 on a read whose key differs from a written one by one character.</summary>
+        public static readonly DiagnosticDescriptor BaggageKeyReadNotWrittenOneCharacter = Create(
+            DiagnosticIds.BaggageKeyReadNotWritten,
+            BaggageKeyReadNotWrittenTitle,
+            "Baggage key '{0}' is read here but nothing in this project writes it, and '{1}' is written: the keys differ by one character",
             RuleCategories.Baggage,
             DiagnosticSeverity.Warning,
-            "The project declares the baggage keys it may write in a key schema (an AdditionalFiles item named baggage-keys.txt, or the file named by ctx_analyzers.baggage_key_schema): one key or key prefix per line. A constant key written that is neither listed nor under a listed prefix is reported; when a listed key is close (case, separators, one character), the fix renames the key to it. This is not ctx_analyzers.allowed_baggage_keys, which only exempts keys from the sensitive-key check (CTX301).");
+            BaggageKeyReadNotWrittenDescription,
+            isEnabledByDefault: true,
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        private const string BaggageKeyNotInSchemaTitle = "Baggage key is not in the team's key schema";
+
+        private const string BaggageKeyNotInSchemaDescription = "The project declares the baggage keys it may write in a key schema (an AdditionalFiles item named baggage-keys.txt, or the file named by ctx_analyzers.baggage_key_schema): one key or key prefix per line. A constant key written that is neither listed nor under a listed prefix is reported; when a listed key is close (case, separators, one character), the fix renames the key to it. This is not ctx_analyzers.allowed_baggage_keys, which only exempts keys from the sensitive-key check (CTX301).";
+
+        /// <summary>CTX305 on a written key that no entry of the schema is close to.</summary>
+        public static readonly DiagnosticDescriptor BaggageKeyNotInSchema = Create(
+            DiagnosticIds.BaggageKeyNotInSchema,
+            BaggageKeyNotInSchemaTitle,
+            "Baggage key '{0}' is not in the baggage key schema (add it to the schema file if the team agreed on it)",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageKeyNotInSchemaDescription);
+
+        /// <summary>CTX305 on a written key close to one entry of the schema.</summary>
+        public static readonly DiagnosticDescriptor BaggageKeyNotInSchemaCloseTo = Create(
+            DiagnosticIds.BaggageKeyNotInSchema,
+            BaggageKeyNotInSchemaTitle,
+            "Baggage key '{0}' is not in the baggage key schema (did you mean '{1}'?)",
+            RuleCategories.Baggage,
+            DiagnosticSeverity.Warning,
+            BaggageKeyNotInSchemaDescription);
 
         public static readonly DiagnosticDescriptor InvalidAnalyzerOption = Create(
             DiagnosticIds.InvalidAnalyzerOption,

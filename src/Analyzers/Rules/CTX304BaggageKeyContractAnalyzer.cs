@@ -41,7 +41,9 @@ namespace ContextAnalyzers.Rules
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.BaggageKeyReadNotWritten,
+            Descriptors.BaggageKeyReadNotWrittenOneCharacter,
             Descriptors.BaggageKeyNotInSchema,
+            Descriptors.BaggageKeyNotInSchemaCloseTo,
             Descriptors.InvalidAnalyzerOption);
 
         public override void Initialize(AnalysisContext context)
@@ -557,20 +559,19 @@ namespace ContextAnalyzers.Rules
                 if (closest is not null && !tie)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageKeyNotInSchema,
+                        Descriptors.BaggageKeyNotInSchemaCloseTo,
                         keyOperation.Syntax.GetLocation(),
                         new[] { schema.Keys[closest] },
                         ImmutableDictionary<string, string?>.Empty.Add(KeyProperty, closest),
                         key,
-                        $"(did you mean '{closest}'?)"));
+                        closest));
                     return;
                 }
 
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.BaggageKeyNotInSchema,
                     keyOperation.Syntax.GetLocation(),
-                    key,
-                    "(add it to the schema file if the team agreed on it)"));
+                    key));
             }
 
             private void CollectRead(OperationAnalysisContext context, IInvocationOperation invocation)
@@ -736,17 +737,13 @@ namespace ContextAnalyzers.Rules
                         continue; // GetBaggage("tenant.id") ?? GetBaggage("tenantId"): a fallback, not a typo
                     }
 
-                    var why = best == KeyDistance.CaseOrSeparators
-                        ? "the keys differ only by case or separators, and baggage keys are compared ordinally"
-                        : "the keys differ by one character";
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageKeyReadNotWritten,
+                        best == KeyDistance.CaseOrSeparators ? Descriptors.BaggageKeyReadNotWritten : Descriptors.BaggageKeyReadNotWrittenOneCharacter,
                         read.Location,
                         new[] { at! },
                         ImmutableDictionary<string, string?>.Empty.Add(KeyProperty, candidate),
                         read.Key,
-                        candidate,
-                        why));
+                        candidate));
 
                     void Consider(IEnumerable<KeyValuePair<string, Location>> keys)
                     {
