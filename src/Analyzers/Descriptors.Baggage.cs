@@ -201,12 +201,97 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             BaggageKeyNotInSchemaDescription);
 
+        private const string InvalidAnalyzerOptionTitle = "Invalid ContextAnalyzers option";
+
+        private const string InvalidAnalyzerOptionDescription = "A ContextAnalyzers option in .editorconfig (or a line of the baggage key schema file) has a value that cannot be used. The invalid part is ignored and the rest of the option, with the documented defaults, still applies. Reported once per file, at the first baggage write (or, for the key schema, the first baggage key read or write) of a file that the option applies to.";
+
+        /// <summary>CTX399 on a sensitive_words entry that is not a word list; the rule's other messages follow (one per kind of invalid entry).</summary>
         public static readonly DiagnosticDescriptor InvalidAnalyzerOption = Create(
             DiagnosticIds.InvalidAnalyzerOption,
-            "Invalid ContextAnalyzers option",
-            "Option '{0}' has an invalid value: {1}",
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' is not a word list (use '+word' to add, '-word' to remove; letters, digits, spaces, '.', '_' or '-' only)",
             RuleCategories.Configuration,
             DiagnosticSeverity.Warning,
-            "A ContextAnalyzers option in .editorconfig (or a line of the baggage key schema file) has a value that cannot be used. The invalid part is ignored and the rest of the option, with the documented defaults, still applies. Reported once per file, at the first baggage write (or, for the key schema, the first baggage key read or write) of a file that the option applies to.");
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionRemovesUnknownWord = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' removes '{2}', which is not a default sensitive entry (see docs/sensitive-words.md)",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionBaggageKey = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' is not a baggage key (a W3C token: no spaces, quotes, '(),/:;<=>?@[\\]{{}}' or non-ASCII characters)",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionNoAdditionalFile = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' names no AdditionalFiles item of the project",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionFileUnreadable = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' could not be read",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionSchemaLine = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: line {1} of '{2}', '{3}', is not a W3C token (or a token followed by '*')",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionDocumentationId = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' is not a documentation ID of a property, field or type (P:, F: or T: followed by the full name)",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionNoSuchMember = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' matches no member of the compilation or its references",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionPropertyNotSettable = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' is not a static property with a setter",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionFieldNotContext = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' is not a static AsyncLocal<T>, ThreadLocal<T> or [ThreadStatic] field",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
+
+        public static readonly DiagnosticDescriptor InvalidOptionTypeWithoutContext = Create(
+            DiagnosticIds.InvalidAnalyzerOption,
+            InvalidAnalyzerOptionTitle,
+            "Option '{0}' has an invalid value: '{1}' has no static settable property and no static AsyncLocal<T> field",
+            RuleCategories.Configuration,
+            DiagnosticSeverity.Warning,
+            InvalidAnalyzerOptionDescription);
     }
 }

@@ -55,7 +55,9 @@ namespace ContextAnalyzers.Rules
             Descriptors.BaggageSetInUnboundedLoop,
             Descriptors.BaggageAccumulatesInLoop,
             Descriptors.ActivityBaggageAccumulatesInLoop,
-            Descriptors.InvalidAnalyzerOption);
+            Descriptors.InvalidAnalyzerOption,
+            Descriptors.InvalidOptionRemovesUnknownWord,
+            Descriptors.InvalidOptionBaggageKey);
 
         public override void Initialize(AnalysisContext context)
         {
