@@ -137,13 +137,42 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "System.Threading.Timer captures the ExecutionContext when it is constructed (System.Timers.Timer when it is first started) and replays it on every tick for the life of the timer. Created inside a request's activity, every tick joins that request's trace and sees its baggage, long after the request ended. Create the timer without capturing the context and start a fresh root per tick.");
 
+        private const string CTX206Title = "Ambient change is lost when the flow returns";
+
+        private const string CTX206Description = "An async method, an async lambda, or a delegate run by Task.Run, StartNew, QueueUserWorkItem, Parallel.* or ContinueWith runs on a copy of the caller's ExecutionContext that is thrown away when it returns. Setting Activity.Current at its end changes nothing the caller can see; a Baggage change there is either lost or, through OpenTelemetry's shared baggage holder, leaks into the caller and sibling tasks by accident. Return the value instead, or make the change in the caller.";
+
+        /// <summary>CTX206 on a change of Activity.Current; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor CTX206AmbientChangeLostOnReturn = Create(
             DiagnosticIds.AmbientChangeLostOnReturn,
-            "Ambient change is lost when the flow returns",
-            "This change of {0} is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            CTX206Title,
+            "This change of Activity.Current is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
             RuleCategories.Flow,
             DiagnosticSeverity.Warning,
-            "An async method, an async lambda, or a delegate run by Task.Run, StartNew, QueueUserWorkItem, Parallel.* or ContinueWith runs on a copy of the caller's ExecutionContext that is thrown away when it returns. Setting Activity.Current at its end changes nothing the caller can see; a Baggage change there is either lost or, through OpenTelemetry's shared baggage holder, leaks into the caller and sibling tasks by accident. Return the value instead, or make the change in the caller.");
+            CTX206Description);
+
+        public static readonly DiagnosticDescriptor CTX206RuntimeContextSlotChangeLost = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            CTX206Title,
+            "This change of a RuntimeContext slot is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX206Description);
+
+        public static readonly DiagnosticDescriptor CTX206BaggageChangeLost = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            CTX206Title,
+            "This change of the baggage is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX206Description);
+
+        public static readonly DiagnosticDescriptor CTX206AmbientMemberChangeLost = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            CTX206Title,
+            "This change of '{0}' is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX206Description);
 
         public static readonly DiagnosticDescriptor CTX207QueueHandOffDropsContext = Create(
             DiagnosticIds.QueueHandOffDropsContext,

@@ -5,29 +5,54 @@ namespace ContextAnalyzers
     /// <summary>CTX1xx — attach without detach.</summary>
     internal static partial class Descriptors
     {
-        public static readonly DiagnosticDescriptor CTX101AmbientContextNotRestored = Create(
-            DiagnosticIds.AmbientContextNotRestored,
-            "Ambient context is set without being restored",
-            "'{0}' is changed here but the previous value is not restored on every path out of {1}",
-            RuleCategories.Lifetime,
-            DiagnosticSeverity.Warning,
+        private const string CTX101Title = "Ambient context is set without being restored";
+
+        private const string CTX101Description =
             "Activity.Current, Baggage.Current (also written by every static Baggage.SetBaggage/RemoveBaggage/ClearBaggage), " +
             "RuntimeContext slots and Tracer.WithSpan change ambient context that outlives the method: a synchronous method leaks " +
             "the change to its caller, and Baggage's holder is shared with the caller even in async code. Capture the previous " +
             "value and restore it in a finally, or use a disposable scope such as ContextScope. A team's own AsyncLocal-backed " +
             "context (a static AsyncLocal<T> field, the property that wraps it, or a member declared with [AmbientContext] or " +
-            "ctx_analyzers.ambient_members) is checked the same way.");
+            "ctx_analyzers.ambient_members) is checked the same way.";
 
-        public static readonly DiagnosticDescriptor CTX101CurrentSetToUnsampledActivity = Create(
-            DiagnosticIds.AmbientContextNotRestored,
-            "Ambient context is set without being restored",
-            "'Activity.Current' is set to '{0}', which is null when the activity is not sampled: that clears the caller's activity in {1} and nothing puts it back",
-            RuleCategories.Lifetime,
-            DiagnosticSeverity.Warning,
+        private const string CTX101UnsampledDescription =
             "StartActivity returns null when no listener samples the activity. Writing its result to Activity.Current then " +
             "clears the caller's current activity: later spans lose their parent, and no Stop or end hook can restore it because " +
             "there is no activity to end. StartActivity already makes a sampled activity current: drop the write, or guard it " +
-            "with a null check.");
+            "with a null check.";
+
+        /// <summary>CTX101 in a method or local function named '{1}'; the rule's other messages follow.</summary>
+        public static readonly DiagnosticDescriptor CTX101AmbientContextNotRestored = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            CTX101Title,
+            "'{0}' is changed here but the previous value is not restored on every path out of '{1}'",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            CTX101Description);
+
+        public static readonly DiagnosticDescriptor CTX101NotRestoredInLambda = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            CTX101Title,
+            "'{0}' is changed here but the previous value is not restored on every path out of the lambda",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            CTX101Description);
+
+        public static readonly DiagnosticDescriptor CTX101CurrentSetToUnsampledActivity = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            CTX101Title,
+            "'Activity.Current' is set to '{0}', which is null when the activity is not sampled: that clears the caller's activity in '{1}' and nothing puts it back",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            CTX101UnsampledDescription);
+
+        public static readonly DiagnosticDescriptor CTX101UnsampledActivityInLambda = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            CTX101Title,
+            "'Activity.Current' is set to '{0}', which is null when the activity is not sampled: that clears the caller's activity in the lambda and nothing puts it back",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            CTX101UnsampledDescription);
 
         private const string CTX102Description =
             "An activity or span that is started must be stopped, disposed or ended on every path, exceptions and early returns " +

@@ -29,7 +29,11 @@ namespace ContextAnalyzers.Rules
     public sealed class CTX101AmbientContextNotRestoredAnalyzer : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.CTX101AmbientContextNotRestored, Descriptors.CTX101CurrentSetToUnsampledActivity);
+            ImmutableArray.Create(
+                Descriptors.CTX101AmbientContextNotRestored,
+                Descriptors.CTX101NotRestoredInLambda,
+                Descriptors.CTX101CurrentSetToUnsampledActivity,
+                Descriptors.CTX101UnsampledActivityInLambda);
 
         public override void Initialize(AnalysisContext context)
         {
