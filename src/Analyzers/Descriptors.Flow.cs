@@ -174,12 +174,26 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             CTX206Description);
 
+        private const string CTX207Title = "Queue hand-off drops the context";
+
+        private const string CTX207Description = "A Channel<T>, BlockingCollection<T> or ConcurrentQueue<T> hands items to a consumer that runs in its own flow: the producer's activity and baggage do not travel with the item unless the item carries them. Wrap items in a ContextEnvelope<T> (or carry a PropagationContext/ActivityContext) and start the processing activity with the producer's context as parent or link.";
+
+        /// <summary>CTX207 on a BlockingCollection or ConcurrentQueue, named by its type.</summary>
         public static readonly DiagnosticDescriptor CTX207QueueHandOffDropsContext = Create(
             DiagnosticIds.QueueHandOffDropsContext,
-            "Queue hand-off drops the context",
+            CTX207Title,
             "'{0}' items pass through this {1} without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<{0}> or carry the ActivityContext",
             RuleCategories.Flow,
             DiagnosticSeverity.Info,
-            "A Channel<T>, BlockingCollection<T> or ConcurrentQueue<T> hands items to a consumer that runs in its own flow: the producer's activity and baggage do not travel with the item unless the item carries them. Wrap items in a ContextEnvelope<T> (or carry a PropagationContext/ActivityContext) and start the processing activity with the producer's context as parent or link.");
+            CTX207Description);
+
+        /// <summary>CTX207 on a channel.</summary>
+        public static readonly DiagnosticDescriptor CTX207ChannelHandOffDropsContext = Create(
+            DiagnosticIds.QueueHandOffDropsContext,
+            CTX207Title,
+            "'{0}' items pass through this channel without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<{0}> or carry the ActivityContext",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Info,
+            CTX207Description);
     }
 }

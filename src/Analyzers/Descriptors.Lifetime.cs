@@ -38,6 +38,23 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             CTX101Description);
 
+        /// <summary>CTX101 on a RuntimeContext slot, which has no name of its own in the message.</summary>
+        public static readonly DiagnosticDescriptor CTX101SlotNotRestored = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            CTX101Title,
+            "'RuntimeContext slot' is changed here but the previous value is not restored on every path out of '{0}'",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            CTX101Description);
+
+        public static readonly DiagnosticDescriptor CTX101SlotNotRestoredInLambda = Create(
+            DiagnosticIds.AmbientContextNotRestored,
+            CTX101Title,
+            "'RuntimeContext slot' is changed here but the previous value is not restored on every path out of the lambda",
+            RuleCategories.Lifetime,
+            DiagnosticSeverity.Warning,
+            CTX101Description);
+
         public static readonly DiagnosticDescriptor CTX101CurrentSetToUnsampledActivity = Create(
             DiagnosticIds.AmbientContextNotRestored,
             CTX101Title,

@@ -140,6 +140,15 @@ namespace ContextAnalyzers.Flow
             {
                 var first = group.First();
                 var others = group.Skip(1).Select(w => w.Operation.Syntax.GetLocation()).ToList();
+                if (first.Mutation.Store == AmbientStore.RuntimeContextSlot)
+                {
+                    // A slot has no name of its own: the sentence says 'RuntimeContext slot' and takes only the method.
+                    context.ReportDiagnostic(IsLambda(first.Function)
+                        ? Diagnostic.Create(Descriptors.CTX101SlotNotRestoredInLambda, first.Operation.Syntax.GetLocation(), others)
+                        : Diagnostic.Create(Descriptors.CTX101SlotNotRestored, first.Operation.Syntax.GetLocation(), others, first.Function.Name));
+                    continue;
+                }
+
                 context.ReportDiagnostic(Diagnostic.Create(
                     IsLambda(first.Function) ? Descriptors.CTX101NotRestoredInLambda : Descriptors.CTX101AmbientContextNotRestored,
                     first.Operation.Syntax.GetLocation(),
