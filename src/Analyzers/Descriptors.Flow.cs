@@ -5,13 +5,66 @@ namespace ContextAnalyzers
     /// <summary>CTX2xx: context lost, frozen or leaked across thread, task, timer and queue hops.</summary>
     internal static partial class Descriptors
     {
+        private const string CTX201Title = "Work is queued without the execution context";
+
+        private const string CTX201Description = "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegisterWaitForSingleObject, Thread.UnsafeStart, CancellationToken.UnsafeRegister and work started inside ExecutionContext.SuppressFlow() run without the caller's ExecutionContext: Activity.Current is null and baggage is empty in the callback. That is only right for infrastructure code whose callback touches no context; it is a bug when the callback reads inherited context, when the method hands off the work of a live activity, or when the callback runs a delegate supplied by the caller.";
+
+        /// <summary>CTX201 on an unsafe API whose callback reads the inherited context; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor CTX201WorkQueuedWithoutExecutionContext = Create(
             DiagnosticIds.WorkQueuedWithoutExecutionContext,
-            "Work is queued without the execution context",
-            "Work started by '{0}' runs without the execution context, but {1}",
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the callback reads the inherited context",
             RuleCategories.Flow,
             DiagnosticSeverity.Warning,
-            "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegisterWaitForSingleObject, Thread.UnsafeStart, CancellationToken.UnsafeRegister and work started inside ExecutionContext.SuppressFlow() run without the caller's ExecutionContext: Activity.Current is null and baggage is empty in the callback. That is only right for infrastructure code whose callback touches no context; it is a bug when the callback reads inherited context, when the method hands off the work of a live activity, or when the callback runs a delegate supplied by the caller.");
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201LiveActivityHandedOff = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the activity '{1}' started in this method is live and its work is handed off without it",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201CallerDelegate = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the callback runs a delegate supplied by the caller",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201StoredCallerDelegate = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0}' runs without the execution context, but the work runs a delegate supplied by the caller and stored in '{1}'",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201SuppressedReadsContext = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0} under ExecutionContext.SuppressFlow()' runs without the execution context, but the callback reads the inherited context",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201SuppressedLiveActivity = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0} under ExecutionContext.SuppressFlow()' runs without the execution context, but the activity '{1}' started in this method is live and its work is handed off without it",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
+
+        public static readonly DiagnosticDescriptor CTX201SuppressedCallerDelegate = Create(
+            DiagnosticIds.WorkQueuedWithoutExecutionContext,
+            CTX201Title,
+            "Work started by '{0} under ExecutionContext.SuppressFlow()' runs without the execution context, but the callback runs a delegate supplied by the caller",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX201Description);
 
         public static readonly DiagnosticDescriptor CTX202FlowSuppressionNotUndone = Create(
             DiagnosticIds.FlowSuppressionNotUndone,
@@ -84,20 +137,63 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "System.Threading.Timer captures the ExecutionContext when it is constructed (System.Timers.Timer when it is first started) and replays it on every tick for the life of the timer. Created inside a request's activity, every tick joins that request's trace and sees its baggage, long after the request ended. Create the timer without capturing the context and start a fresh root per tick.");
 
+        private const string CTX206Title = "Ambient change is lost when the flow returns";
+
+        private const string CTX206Description = "An async method, an async lambda, or a delegate run by Task.Run, StartNew, QueueUserWorkItem, Parallel.* or ContinueWith runs on a copy of the caller's ExecutionContext that is thrown away when it returns. Setting Activity.Current at its end changes nothing the caller can see; a Baggage change there is either lost or, through OpenTelemetry's shared baggage holder, leaks into the caller and sibling tasks by accident. Return the value instead, or make the change in the caller.";
+
+        /// <summary>CTX206 on a change of Activity.Current; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor CTX206AmbientChangeLostOnReturn = Create(
             DiagnosticIds.AmbientChangeLostOnReturn,
-            "Ambient change is lost when the flow returns",
-            "This change of {0} is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            CTX206Title,
+            "This change of Activity.Current is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
             RuleCategories.Flow,
             DiagnosticSeverity.Warning,
-            "An async method, an async lambda, or a delegate run by Task.Run, StartNew, QueueUserWorkItem, Parallel.* or ContinueWith runs on a copy of the caller's ExecutionContext that is thrown away when it returns. Setting Activity.Current at its end changes nothing the caller can see; a Baggage change there is either lost or, through OpenTelemetry's shared baggage holder, leaks into the caller and sibling tasks by accident. Return the value instead, or make the change in the caller.");
+            CTX206Description);
 
+        public static readonly DiagnosticDescriptor CTX206RuntimeContextSlotChangeLost = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            CTX206Title,
+            "This change of a RuntimeContext slot is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX206Description);
+
+        public static readonly DiagnosticDescriptor CTX206BaggageChangeLost = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            CTX206Title,
+            "This change of the baggage is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX206Description);
+
+        public static readonly DiagnosticDescriptor CTX206AmbientMemberChangeLost = Create(
+            DiagnosticIds.AmbientChangeLostOnReturn,
+            CTX206Title,
+            "This change of '{0}' is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Warning,
+            CTX206Description);
+
+        private const string CTX207Title = "Queue hand-off drops the context";
+
+        private const string CTX207Description = "A Channel<T>, BlockingCollection<T> or ConcurrentQueue<T> hands items to a consumer that runs in its own flow: the producer's activity and baggage do not travel with the item unless the item carries them. Wrap items in a ContextEnvelope<T> (or carry a PropagationContext/ActivityContext) and start the processing activity with the producer's context as parent or link.";
+
+        /// <summary>CTX207 on a BlockingCollection or ConcurrentQueue, named by its type.</summary>
         public static readonly DiagnosticDescriptor CTX207QueueHandOffDropsContext = Create(
             DiagnosticIds.QueueHandOffDropsContext,
-            "Queue hand-off drops the context",
+            CTX207Title,
             "'{0}' items pass through this {1} without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<{0}> or carry the ActivityContext",
             RuleCategories.Flow,
             DiagnosticSeverity.Info,
-            "A Channel<T>, BlockingCollection<T> or ConcurrentQueue<T> hands items to a consumer that runs in its own flow: the producer's activity and baggage do not travel with the item unless the item carries them. Wrap items in a ContextEnvelope<T> (or carry a PropagationContext/ActivityContext) and start the processing activity with the producer's context as parent or link.");
+            CTX207Description);
+
+        /// <summary>CTX207 on a channel.</summary>
+        public static readonly DiagnosticDescriptor CTX207ChannelHandOffDropsContext = Create(
+            DiagnosticIds.QueueHandOffDropsContext,
+            CTX207Title,
+            "'{0}' items pass through this channel without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<{0}> or carry the ActivityContext",
+            RuleCategories.Flow,
+            DiagnosticSeverity.Info,
+            CTX207Description);
     }
 }

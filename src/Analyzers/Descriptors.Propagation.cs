@@ -41,13 +41,38 @@ namespace ContextAnalyzers
             DiagnosticSeverity.Warning,
             "TraceContextPropagator.Extract returns its first argument unchanged when that context already has a valid ActivityContext, and BaggagePropagator does the same when it carries baggage: the carrier's traceparent and baggage are never read. Pass 'default' so the carrier decides.");
 
+        private const string CTX404Title = "Baggage propagator is missing";
+
+        private const string CTX404Description = "A bare TraceContextPropagator, or a CompositeTextMapPropagator without a BaggagePropagator, neither writes nor reads the W3C 'baggage' header: baggage set in this process never reaches the next one. Reported on the construction when the code uses that propagator with baggage, or, for the default propagator, when the compilation writes baggage. Computed at the end of the compilation: it shows in builds and full-solution analysis.";
+
+        /// <summary>CTX404 on a propagator that injects baggage; the rule's other messages follow.</summary>
         public static readonly DiagnosticDescriptor CTX404BaggagePropagatorMissing = Create(
             DiagnosticIds.BaggagePropagatorMissing,
-            "Baggage propagator is missing",
-            "This propagator has no BaggagePropagator, but {0}",
+            CTX404Title,
+            "This propagator has no BaggagePropagator, but it injects baggage",
             RuleCategories.Propagation,
             DiagnosticSeverity.Warning,
-            "A bare TraceContextPropagator, or a CompositeTextMapPropagator without a BaggagePropagator, neither writes nor reads the W3C 'baggage' header: baggage set in this process never reaches the next one. Reported on the construction when the code uses that propagator with baggage, or, for the default propagator, when the compilation writes baggage. Computed at the end of the compilation: it shows in builds and full-solution analysis.",
+            CTX404Description,
+            true,
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor CTX404ExtractedBaggageRead = Create(
+            DiagnosticIds.BaggagePropagatorMissing,
+            CTX404Title,
+            "This propagator has no BaggagePropagator, but the Baggage of its Extract result is read",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            CTX404Description,
+            true,
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor CTX404DefaultPropagatorWithBaggageWrites = Create(
+            DiagnosticIds.BaggagePropagatorMissing,
+            CTX404Title,
+            "This propagator has no BaggagePropagator, but it is the default propagator and this compilation writes baggage",
+            RuleCategories.Propagation,
+            DiagnosticSeverity.Warning,
+            CTX404Description,
             true,
             WellKnownDiagnosticTags.CompilationEnd);
 

@@ -11,7 +11,20 @@ namespace ContextAnalyzers.Shared
     /// </summary>
     internal sealed class SensitiveWordsOption
     {
-        private SensitiveWordsOption(List<string> added, List<string> removed, List<string> errors)
+        /// <summary>What is wrong with an entry; the analyzers hold the sentence for each.</summary>
+        public enum Problem
+        {
+            /// <summary>The entry is not a word list (only letters, digits, spaces, '.', '_' or '-', after an optional sign).</summary>
+            NotAWordList,
+
+            /// <summary>A <c>-entry</c> that removes a word which is not a default entry.</summary>
+            RemovesUnknownWord,
+
+            /// <summary>An allowed baggage key that is not a W3C token.</summary>
+            NotABaggageKey,
+        }
+
+        private SensitiveWordsOption(List<string> added, List<string> removed, List<(Problem, string, string)> errors)
         {
             Added = added;
             Removed = removed;
@@ -22,14 +35,14 @@ namespace ContextAnalyzers.Shared
 
         public IReadOnlyList<string> Removed { get; }
 
-        /// <summary>One sentence per invalid entry, naming it.</summary>
-        public IReadOnlyList<string> Errors { get; }
+        /// <summary>The invalid entries: what is wrong, the entry as written, and the word it names (without its sign).</summary>
+        public IReadOnlyList<(Problem Problem, string Entry, string Word)> Errors { get; }
 
         public static SensitiveWordsOption Parse(string? value)
         {
             var added = new List<string>();
             var removed = new List<string>();
-            var errors = new List<string>();
+            var errors = new List<(Problem, string, string)>();
             if (value is null)
             {
                 return new SensitiveWordsOption(added, removed, errors);
@@ -47,7 +60,7 @@ namespace ContextAnalyzers.Shared
                 var body = sign == '+' || sign == '-' ? item.Substring(1).Trim() : item;
                 if (!IsValidEntry(body))
                 {
-                    errors.Add($"'{item}' is not a word list (use '+word' to add, '-word' to remove; letters, digits, spaces, '.', '_' or '-' only)");
+                    errors.Add((Problem.NotAWordList, item, body));
                     continue;
                 }
 
@@ -55,7 +68,7 @@ namespace ContextAnalyzers.Shared
                 {
                     if (!SensitiveWords.IsDefaultEntry(body))
                     {
-                        errors.Add($"'{item}' removes '{body}', which is not a default sensitive entry (see docs/sensitive-words.md)");
+                        errors.Add((Problem.RemovesUnknownWord, item, body));
                         continue;
                     }
 
@@ -71,7 +84,7 @@ namespace ContextAnalyzers.Shared
         }
 
         /// <summary>Parses a comma-separated list of exact baggage keys; keys that are not W3C tokens are errors.</summary>
-        public static IReadOnlyList<string> ParseKeys(string? value, List<string> errors)
+        public static IReadOnlyList<string> ParseKeys(string? value, List<(Problem Problem, string Entry, string Word)> errors)
         {
             var keys = new List<string>();
             if (value is null)
@@ -89,7 +102,7 @@ namespace ContextAnalyzers.Shared
 
                 if (!BaggageLimits.IsToken(key))
                 {
-                    errors.Add($"'{key}' is not a baggage key (a W3C token: no spaces, quotes, '(),/:;<=>?@[\\]{{}}' or non-ASCII characters)");
+                    errors.Add((Problem.NotABaggageKey, key, key));
                     continue;
                 }
 

@@ -104,14 +104,14 @@ namespace ContextAnalyzers.Flow
     /// </summary>
     internal sealed class AmbientSet
     {
-        public static readonly AmbientSet Empty = new AmbientSet(ImmutableDictionary<ISymbol, AmbientMember>.Empty.WithComparers(SymbolEqualityComparer.Default), ImmutableArray<string>.Empty);
+        public static readonly AmbientSet Empty = new AmbientSet(ImmutableDictionary<ISymbol, AmbientMember>.Empty.WithComparers(SymbolEqualityComparer.Default), ImmutableArray<OptionError>.Empty);
 
         private readonly ImmutableDictionary<ISymbol, AmbientMember> members;
         private readonly string[] names;
         private readonly ConcurrentDictionary<SyntaxTree, int[]> positions = new ConcurrentDictionary<SyntaxTree, int[]>();
         private HashSet<ITypeSymbol>? contextTypes;
 
-        public AmbientSet(ImmutableDictionary<ISymbol, AmbientMember> members, ImmutableArray<string> errors)
+        public AmbientSet(ImmutableDictionary<ISymbol, AmbientMember> members, ImmutableArray<OptionError> errors)
         {
             this.members = members;
             Errors = errors;
@@ -121,11 +121,11 @@ namespace ContextAnalyzers.Flow
         public bool IsEmpty => members.IsEmpty;
 
         /// <summary>The invalid entries of the option (CTX399).</summary>
-        public ImmutableArray<string> Errors { get; }
+        public ImmutableArray<OptionError> Errors { get; }
 
         public IEnumerable<AmbientMember> Members => members.Values;
 
-        public AmbientSet WithMembers(IEnumerable<AmbientMember> added, ImmutableArray<string> errors)
+        public AmbientSet WithMembers(IEnumerable<AmbientMember> added, ImmutableArray<OptionError> errors)
         {
             var builder = members.ToBuilder();
             foreach (var member in added)
@@ -454,7 +454,7 @@ namespace ContextAnalyzers.Flow
                 }
             }
 
-            return found.Count == 0 ? AmbientSet.Empty : AmbientSet.Empty.WithMembers(Build(found, cancellationToken), ImmutableArray<string>.Empty);
+            return found.Count == 0 ? AmbientSet.Empty : AmbientSet.Empty.WithMembers(Build(found, cancellationToken), ImmutableArray<OptionError>.Empty);
         }
 
         private void CollectAttributed(INamespaceOrTypeSymbol container, List<ISymbol> found, CancellationToken cancellationToken)
@@ -609,7 +609,7 @@ namespace ContextAnalyzers.Flow
 
         private AmbientSet Declared(string value, CancellationToken cancellationToken)
         {
-            var errors = ImmutableArray.CreateBuilder<string>();
+            var errors = ImmutableArray.CreateBuilder<OptionError>();
             var symbols = new List<ISymbol>();
             foreach (var raw in value.Split(','))
             {
@@ -621,7 +621,7 @@ namespace ContextAnalyzers.Flow
 
                 if (entry.Length < 3 || entry[1] != ':' || entry[0] is not ('P' or 'F' or 'T'))
                 {
-                    errors.Add($"'{entry}' is not a documentation ID of a property, field or type (P:, F: or T: followed by the full name)");
+                    errors.Add(new OptionError(Descriptors.InvalidOptionDocumentationId, entry));
                     continue;
                 }
 
@@ -637,7 +637,7 @@ namespace ContextAnalyzers.Flow
 
                 if (resolved.IsDefaultOrEmpty)
                 {
-                    errors.Add($"'{entry}' matches no member of the compilation or its references");
+                    errors.Add(new OptionError(Descriptors.InvalidOptionNoSuchMember, entry));
                     continue;
                 }
 
@@ -645,13 +645,13 @@ namespace ContextAnalyzers.Flow
                 switch (symbol)
                 {
                     case IPropertySymbol property when !IsSettableProperty(property):
-                        errors.Add($"'{entry}' is not a static property with a setter");
+                        errors.Add(new OptionError(Descriptors.InvalidOptionPropertyNotSettable, entry));
                         continue;
                     case IFieldSymbol field when !field.IsStatic || (!IsAsyncLocal(field.Type) && !IsThreadLocalStorage(field)):
-                        errors.Add($"'{entry}' is not a static AsyncLocal<T>, ThreadLocal<T> or [ThreadStatic] field");
+                        errors.Add(new OptionError(Descriptors.InvalidOptionFieldNotContext, entry));
                         continue;
                     case INamedTypeSymbol type when !Expand(type).Any():
-                        errors.Add($"'{entry}' has no static settable property and no static AsyncLocal<T> field");
+                        errors.Add(new OptionError(Descriptors.InvalidOptionTypeWithoutContext, entry));
                         continue;
                 }
 

@@ -119,10 +119,9 @@ namespace ContextAnalyzers.Flow
                 {
                     case AmbientValue.StartedUnguarded:
                         context.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.CTX101CurrentSetToUnsampledActivity,
+                            IsLambda(write.Function) ? Descriptors.CTX101UnsampledActivityInLambda : Descriptors.CTX101CurrentSetToUnsampledActivity,
                             write.Operation.Syntax.GetLocation(),
-                            AmbientOwnership.ValueName(write.Operation),
-                            FunctionDisplay(write.Function)));
+                            MessageArguments(AmbientOwnership.ValueName(write.Operation), write.Function)));
                         continue;
                     case AmbientValue.StartedGuarded:
                     case AmbientValue.Parameter:
@@ -141,17 +140,28 @@ namespace ContextAnalyzers.Flow
             {
                 var first = group.First();
                 var others = group.Skip(1).Select(w => w.Operation.Syntax.GetLocation()).ToList();
+                if (first.Mutation.Store == AmbientStore.RuntimeContextSlot)
+                {
+                    // A slot has no name of its own: the sentence says 'RuntimeContext slot' and takes only the method.
+                    context.ReportDiagnostic(IsLambda(first.Function)
+                        ? Diagnostic.Create(Descriptors.CTX101SlotNotRestoredInLambda, first.Operation.Syntax.GetLocation(), others)
+                        : Diagnostic.Create(Descriptors.CTX101SlotNotRestored, first.Operation.Syntax.GetLocation(), others, first.Function.Name));
+                    continue;
+                }
+
                 context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.CTX101AmbientContextNotRestored,
+                    IsLambda(first.Function) ? Descriptors.CTX101NotRestoredInLambda : Descriptors.CTX101AmbientContextNotRestored,
                     first.Operation.Syntax.GetLocation(),
                     others,
-                    first.Mutation.Display,
-                    FunctionDisplay(first.Function)));
+                    MessageArguments(first.Mutation.Display, first.Function)));
             }
         }
 
-        private static string FunctionDisplay(IMethodSymbol function) =>
-            function.MethodKind == MethodKind.AnonymousFunction ? "the lambda" : "'" + function.Name + "'";
+        /// <summary>A lambda has no name: its messages say "the lambda" instead of naming the method.</summary>
+        private static bool IsLambda(IMethodSymbol function) => function.MethodKind == MethodKind.AnonymousFunction;
+
+        private static object[] MessageArguments(string what, IMethodSymbol function)
+            => IsLambda(function) ? new object[] { what } : new object[] { what, function.Name };
 
         private bool IsOwnedElsewhere(AmbientWrite write, List<AmbientWrite> all, KnownTypes types, CancellationToken cancellationToken)
         {

@@ -29,7 +29,13 @@ namespace ContextAnalyzers.Rules
     public sealed class CTX101AmbientContextNotRestoredAnalyzer : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.CTX101AmbientContextNotRestored, Descriptors.CTX101CurrentSetToUnsampledActivity);
+            ImmutableArray.Create(
+                Descriptors.CTX101AmbientContextNotRestored,
+                Descriptors.CTX101NotRestoredInLambda,
+                Descriptors.CTX101SlotNotRestored,
+                Descriptors.CTX101SlotNotRestoredInLambda,
+                Descriptors.CTX101CurrentSetToUnsampledActivity,
+                Descriptors.CTX101UnsampledActivityInLambda);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -214,7 +220,7 @@ namespace ContextAnalyzers.Rules
         public bool SameStore(AmbientMutation other)
             => Store == other.Store && (Store != AmbientStore.Custom || (Member is not null && other.Member is not null && Member.Key == other.Member.Key));
 
-        /// <summary>What the diagnostic names: <c>Activity.Current</c>, <c>Baggage.Current</c>, <c>RuntimeContext slot</c>.</summary>
+        /// <summary>What the diagnostic names: <c>Activity.Current</c>, <c>Baggage.Current</c>, a member (a RuntimeContext slot has its own sentence).</summary>
         public string Display { get; }
 
         public static AmbientMutation Classify(IOperation? operation, KnownTypes types, AmbientSet? members = null)

@@ -65,7 +65,7 @@ namespace ContextAnalyzers.Rules
                     new[] { helper.Write },
                     Properties,
                     "Activity.Current",
-                    "'" + method.Name + "'"));
+                    method.Name));
             }
         }
 

@@ -23,7 +23,15 @@ namespace ContextAnalyzers.Rules
         public const string ReasonOverwritten = "Overwritten";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.CTX102ActivityNotEnded);
+            ImmutableArray.Create(
+                Descriptors.CTX102ActivityNotEnded,
+                Descriptors.CTX102ActivityNotEndedOnPath,
+                Descriptors.CTX102ActivityNotEndedOnException,
+                Descriptors.CTX102ActivityOverwritten,
+                Descriptors.CTX102SpanDiscarded,
+                Descriptors.CTX102SpanNotEndedOnPath,
+                Descriptors.CTX102SpanNotEndedOnException,
+                Descriptors.CTX102SpanOverwritten);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -52,7 +60,7 @@ namespace ContextAnalyzers.Rules
             var method = invocation.TargetMethod;
 
             // Cheap name test first: this runs for every call of the compilation.
-            string noun;
+            bool isSpan;
             switch (method.Name)
             {
                 case "StartActivity":
@@ -61,7 +69,7 @@ namespace ContextAnalyzers.Rules
                         return;
                     }
 
-                    noun = "activity";
+                    isSpan = false;
                     break;
                 case "Start":
                     if (types.Activity is null || method.IsStatic || method.Parameters.Length != 0
@@ -70,7 +78,7 @@ namespace ContextAnalyzers.Rules
                         return;
                     }
 
-                    noun = "activity";
+                    isSpan = false;
                     break;
                 case "StartActiveSpan":
                 case "StartSpan":
@@ -80,7 +88,7 @@ namespace ContextAnalyzers.Rules
                         return;
                     }
 
-                    noun = "span";
+                    isSpan = true;
                     break;
                 default:
                     return;
@@ -110,7 +118,7 @@ namespace ContextAnalyzers.Rules
                 switch (consumer)
                 {
                     case Consumer.Discarded:
-                        Report(context, invocation, noun, ReasonDiscarded, "its result is discarded");
+                        Report(context, invocation, isSpan ? Descriptors.CTX102SpanDiscarded : Descriptors.CTX102ActivityNotEnded, ReasonDiscarded);
                         return;
                     case Consumer.Local:
                         local = ((ILocalReferenceOperation)((ISimpleAssignmentOperation)value.Parent!).Target).Local;
@@ -131,18 +139,18 @@ namespace ContextAnalyzers.Rules
             switch (ActivityLifetime.Analyze(invocation, local, new FlowGraphSource(context)))
             {
                 case LifetimeOutcome.NotEndedOnSomePath:
-                    Report(context, invocation, noun, ReasonPath, $"a path leaves the method without ending '{local.Name}'");
+                    Report(context, invocation, isSpan ? Descriptors.CTX102SpanNotEndedOnPath : Descriptors.CTX102ActivityNotEndedOnPath, ReasonPath, local.Name);
                     break;
                 case LifetimeOutcome.NotEndedOnException:
-                    Report(context, invocation, noun, ReasonException, $"an exception can leave the method before '{local.Name}' is ended (end it in a finally)");
+                    Report(context, invocation, isSpan ? Descriptors.CTX102SpanNotEndedOnException : Descriptors.CTX102ActivityNotEndedOnException, ReasonException, local.Name);
                     break;
                 case LifetimeOutcome.Overwritten:
-                    Report(context, invocation, noun, ReasonOverwritten, $"'{local.Name}' is assigned again before it was ended");
+                    Report(context, invocation, isSpan ? Descriptors.CTX102SpanOverwritten : Descriptors.CTX102ActivityOverwritten, ReasonOverwritten, local.Name);
                     break;
             }
         }
 
-        private static void Report(OperationAnalysisContext context, IInvocationOperation invocation, string noun, string reason, string detail)
+        private static void Report(OperationAnalysisContext context, IInvocationOperation invocation, DiagnosticDescriptor descriptor, string reason, params object[] names)
         {
             // receiver?.Start(): report the whole conditional access, not the '.Start()' tail.
             IOperation reported = invocation;
@@ -152,7 +160,7 @@ namespace ContextAnalyzers.Rules
             }
 
             var properties = ImmutableDictionary<string, string?>.Empty.Add(ReasonProperty, reason);
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX102ActivityNotEnded, reported.Syntax.GetLocation(), properties, noun, detail));
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, reported.Syntax.GetLocation(), properties, names));
         }
 
         private static bool TryGetReceiverLocal(IInvocationOperation invocation, out ILocalSymbol? local)

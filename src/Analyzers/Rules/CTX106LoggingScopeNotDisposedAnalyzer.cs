@@ -30,7 +30,11 @@ namespace ContextAnalyzers.Rules
         public const string ReasonOverwritten = "Overwritten";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.CTX106LoggingScopeNotDisposed);
+            ImmutableArray.Create(
+                Descriptors.CTX106LoggingScopeNotDisposed,
+                Descriptors.CTX106LoggingScopeNotDisposedOnPath,
+                Descriptors.CTX106LoggingScopeNotDisposedOnException,
+                Descriptors.CTX106LoggingScopeOverwritten);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -95,7 +99,7 @@ namespace ContextAnalyzers.Rules
             switch (FindConsumer(ref value))
             {
                 case Consumer.Discarded:
-                    Report(context, invocation, ReasonDiscarded, "its result is discarded, so the scope stays open for the rest of the flow");
+                    Report(context, invocation, Descriptors.CTX106LoggingScopeNotDisposed, ReasonDiscarded);
                     return;
                 case Consumer.Local:
                     local = ((ILocalReferenceOperation)((ISimpleAssignmentOperation)value.Parent!).Target).Local;
@@ -115,13 +119,13 @@ namespace ContextAnalyzers.Rules
             switch (ActivityLifetime.Analyze(invocation, local, new FlowGraphSource(context)))
             {
                 case LifetimeOutcome.NotEndedOnSomePath:
-                    Report(context, invocation, ReasonPath, $"a path leaves the method without disposing '{local.Name}'");
+                    Report(context, invocation, Descriptors.CTX106LoggingScopeNotDisposedOnPath, ReasonPath, local.Name);
                     break;
                 case LifetimeOutcome.NotEndedOnException:
-                    Report(context, invocation, ReasonException, $"an exception can leave the method before '{local.Name}' is disposed (dispose it in a finally, or use 'using')");
+                    Report(context, invocation, Descriptors.CTX106LoggingScopeNotDisposedOnException, ReasonException, local.Name);
                     break;
                 case LifetimeOutcome.Overwritten:
-                    Report(context, invocation, ReasonOverwritten, $"'{local.Name}' is assigned again before it was disposed");
+                    Report(context, invocation, Descriptors.CTX106LoggingScopeOverwritten, ReasonOverwritten, local.Name);
                     break;
             }
         }
@@ -184,7 +188,7 @@ namespace ContextAnalyzers.Rules
             return false;
         }
 
-        private static void Report(OperationAnalysisContext context, IInvocationOperation invocation, string reason, string detail)
+        private static void Report(OperationAnalysisContext context, IInvocationOperation invocation, DiagnosticDescriptor descriptor, string reason, params object[] names)
         {
             // logger?.BeginScope(..): report the whole conditional access.
             IOperation reported = invocation;
@@ -194,7 +198,7 @@ namespace ContextAnalyzers.Rules
             }
 
             var properties = ImmutableDictionary<string, string?>.Empty.Add(ReasonProperty, reason);
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX106LoggingScopeNotDisposed, reported.Syntax.GetLocation(), properties, detail));
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, reported.Syntax.GetLocation(), properties, names));
         }
 
         private enum Consumer

@@ -17,11 +17,22 @@ namespace ContextAnalyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class CTX201WorkQueuedWithoutExecutionContextAnalyzer : DiagnosticAnalyzer
     {
-        internal const string ReadsContext = "the callback reads the inherited context";
-        internal const string CallerDelegate = "the callback runs a delegate supplied by the caller";
-        internal const string StoredDelegate = "the work runs a delegate supplied by the caller and stored in";
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.CTX201WorkQueuedWithoutExecutionContext,
+            Descriptors.CTX201LiveActivityHandedOff,
+            Descriptors.CTX201CallerDelegate,
+            Descriptors.CTX201StoredCallerDelegate,
+            Descriptors.CTX201SuppressedReadsContext,
+            Descriptors.CTX201SuppressedLiveActivity,
+            Descriptors.CTX201SuppressedCallerDelegate);
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext);
+        /// <summary>Why handing the work off without the context is a bug; each has its sentence.</summary>
+        private enum Why
+        {
+            ReadsContext,
+            LiveActivity,
+            CallerDelegate,
+        }
 
         public override void Initialize(AnalysisContext context)
         {
@@ -84,10 +95,15 @@ namespace ContextAnalyzers.Rules
 
         private static void AnalyzeUnsafe(OperationAnalysisContext context, IInvocationOperation invocation, string api, IOperation? callback)
         {
-            var reason = Reason(invocation, invocation, callback, new FlowGraphSource(context));
-            if (reason is not null)
+            if (Reason(invocation, invocation, callback, new FlowGraphSource(context)) is { } reason)
             {
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX201WorkQueuedWithoutExecutionContext, NameLocation(invocation), api, reason));
+                var descriptor = reason.Why switch
+                {
+                    Why.ReadsContext => Descriptors.CTX201WorkQueuedWithoutExecutionContext,
+                    Why.LiveActivity => Descriptors.CTX201LiveActivityHandedOff,
+                    _ => Descriptors.CTX201CallerDelegate,
+                };
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, NameLocation(invocation), MessageArguments(api, reason.Activity)));
                 return;
             }
 
@@ -95,11 +111,11 @@ namespace ContextAnalyzers.Rules
             if (!IsSnapshotWrapped(callback) && CTX201StoredCallerDelegate.Find(invocation, context.CancellationToken) is { } stored)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.CTX201WorkQueuedWithoutExecutionContext,
+                    Descriptors.CTX201StoredCallerDelegate,
                     NameLocation(invocation),
                     new[] { stored.Invocation },
                     api,
-                    StoredDelegate + " '" + stored.Member + "'"));
+                    stored.Member));
             }
         }
 
@@ -116,14 +132,15 @@ namespace ContextAnalyzers.Rules
                 // A timer created under suppressed flow is the non-capturing timer (CTX205's remedy): its ticks must not
                 // inherit the creator's context, whoever supplied the callback, so a caller's delegate is no reason here.
                 var isTimer = work.Operation is IObjectCreationOperation || work.Starter == "System.Timers.Timer.Start";
-                var reason = Reason(suppress, work.Operation, work.Callback, new FlowGraphSource(context), callerDelegateIsAReason: !isTimer);
-                if (reason is not null)
+                if (Reason(suppress, work.Operation, work.Callback, new FlowGraphSource(context), callerDelegateIsAReason: !isTimer) is { } reason)
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.CTX201WorkQueuedWithoutExecutionContext,
-                        NameLocation(suppress),
-                        work.Starter + " under ExecutionContext.SuppressFlow()",
-                        reason));
+                    var descriptor = reason.Why switch
+                    {
+                        Why.ReadsContext => Descriptors.CTX201SuppressedReadsContext,
+                        Why.LiveActivity => Descriptors.CTX201SuppressedLiveActivity,
+                        _ => Descriptors.CTX201SuppressedCallerDelegate,
+                    };
+                    context.ReportDiagnostic(Diagnostic.Create(descriptor, NameLocation(suppress), MessageArguments(work.Starter, reason.Activity)));
                     return;
                 }
             }
@@ -225,8 +242,14 @@ namespace ContextAnalyzers.Rules
             }
         }
 
-        /// <summary>Why handing <paramref name="callback"/> off without the context is a bug, or null when it is not.</summary>
-        private static string? Reason(IOperation reportAt, IOperation call, IOperation? callback, in FlowGraphSource graphs, bool callerDelegateIsAReason = true)
+        /// <summary>The message arguments: the starting API, and the live activity when the sentence names one.</summary>
+        private static object[] MessageArguments(string starter, string? activity) => activity is null ? new object[] { starter } : new object[] { starter, activity };
+
+        /// <summary>
+        /// Why handing <paramref name="callback"/> off without the context is a bug (with the live activity's name for
+        /// <see cref="Why.LiveActivity"/>), or null when it is not.
+        /// </summary>
+        private static (Why Why, string? Activity)? Reason(IOperation reportAt, IOperation call, IOperation? callback, in FlowGraphSource graphs, bool callerDelegateIsAReason = true)
         {
             if (IsSnapshotWrapped(callback))
             {
@@ -245,7 +268,7 @@ namespace ContextAnalyzers.Rules
                 {
                     if (FlowOperations.ReadsAmbientContext(operation))
                     {
-                        return ReadsContext;
+                        return (Why.ReadsContext, null);
                     }
                 }
             }
@@ -253,12 +276,12 @@ namespace ContextAnalyzers.Rules
             var live = LiveActivity.At(reportAt, graphs);
             if (live is not null)
             {
-                return "the activity '" + live.Name + "' started in this method is live and its work is handed off without it";
+                return (Why.LiveActivity, live.Name);
             }
 
             if (callerDelegateIsAReason && RunsCallerDelegate(call, target))
             {
-                return CallerDelegate;
+                return (Why.CallerDelegate, null);
             }
 
             return null;

@@ -16,7 +16,11 @@ namespace ContextAnalyzers.Rules
         /// <summary>Diagnostic property: the write may do more than change the ambient value, so the fix must not remove it.</summary>
         internal const string KeepWriteProperty = "KeepWrite";
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX206AmbientChangeLostOnReturn);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.CTX206AmbientChangeLostOnReturn,
+            Descriptors.CTX206RuntimeContextSlotChangeLost,
+            Descriptors.CTX206BaggageChangeLost,
+            Descriptors.CTX206AmbientMemberChangeLost);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -91,12 +95,12 @@ namespace ContextAnalyzers.Rules
             }
 
             var member = kind == TailMutation.AmbientKind.Custom ? members?.WriteOf(mutation) : null;
-            var what = kind switch
+            var descriptor = kind switch
             {
-                TailMutation.AmbientKind.Activity => "Activity.Current",
-                TailMutation.AmbientKind.RuntimeContextSlot => "a RuntimeContext slot",
-                TailMutation.AmbientKind.Custom => "'" + member?.Display + "'",
-                _ => "the baggage",
+                TailMutation.AmbientKind.Activity => Descriptors.CTX206AmbientChangeLostOnReturn,
+                TailMutation.AmbientKind.RuntimeContextSlot => Descriptors.CTX206RuntimeContextSlotChangeLost,
+                TailMutation.AmbientKind.Custom => Descriptors.CTX206AmbientMemberChangeLost,
+                _ => Descriptors.CTX206BaggageChangeLost,
             };
 
             // Removing a write is the fix only when the write does nothing else: a field's Value, or a wrapper whose setter
@@ -104,7 +108,7 @@ namespace ContextAnalyzers.Rules
             var properties = member is { IsPureWrite: false }
                 ? ImmutableDictionary<string, string?>.Empty.Add(KeepWriteProperty, "true")
                 : ImmutableDictionary<string, string?>.Empty;
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX206AmbientChangeLostOnReturn, mutation.Syntax.GetLocation(), properties, what));
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, mutation.Syntax.GetLocation(), properties, kind == TailMutation.AmbientKind.Custom ? new object[] { member?.Display ?? string.Empty } : System.Array.Empty<object>()));
         }
     }
 }

@@ -15,7 +15,10 @@ namespace ContextAnalyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class CTX207QueueHandOffDropsContextAnalyzer : DiagnosticAnalyzer
     {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX207QueueHandOffDropsContext);
+        /// <summary>A channel has its own sentence ("this channel"); the other queues are named by their type.</summary>
+        private const string ChannelKind = "channel";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX207QueueHandOffDropsContext, Descriptors.CTX207ChannelHandOffDropsContext);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -77,12 +80,13 @@ namespace ContextAnalyzers.Rules
             }
 
             var location = invocation.Syntax is InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation();
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.CTX207QueueHandOffDropsContext,
-                location,
-                item.Name,
-                queue));
+            context.ReportDiagnostic(HandOff(location, item.Name, queue));
         }
+
+        /// <summary>The diagnostic for items of <paramref name="item"/> passing through <paramref name="queue"/> (a type name, or a channel).</summary>
+        private static Diagnostic HandOff(Location location, string item, string? queue) => queue == ChannelKind
+            ? Diagnostic.Create(Descriptors.CTX207ChannelHandOffDropsContext, location, item)
+            : Diagnostic.Create(Descriptors.CTX207QueueHandOffDropsContext, location, item, queue ?? string.Empty);
 
         private static void AnalyzeConsumer(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
         {
@@ -111,11 +115,7 @@ namespace ContextAnalyzers.Rules
                 if (item is not null && !CarriesContext(item, types))
                 {
                     var location = invocation.Syntax is InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation();
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.CTX207QueueHandOffDropsContext,
-                        location,
-                        item.Name,
-                        queue));
+                    context.ReportDiagnostic(HandOff(location, item.Name, queue));
                     return;
                 }
             }
@@ -143,7 +143,7 @@ namespace ContextAnalyzers.Rules
                     var containing = method.ContainingType.OriginalDefinition;
                     if (SymbolEqualityComparer.Default.Equals(containing, types.ChannelReader))
                     {
-                        queue = "channel";
+                        queue = ChannelKind;
                     }
                     else if (SymbolEqualityComparer.Default.Equals(containing, types.BlockingCollection))
                     {
@@ -175,7 +175,7 @@ namespace ContextAnalyzers.Rules
 
             if (SymbolEqualityComparer.Default.Equals(original, types.ChannelWriter))
             {
-                return "channel";
+                return ChannelKind;
             }
 
             if (SymbolEqualityComparer.Default.Equals(original, types.BlockingCollection))

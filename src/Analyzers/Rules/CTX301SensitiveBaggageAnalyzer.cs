@@ -40,10 +40,24 @@ namespace ContextAnalyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.SensitiveBaggageKey,
             Descriptors.SensitiveBaggageValue,
+            Descriptors.SensitiveBaggageValueIdentityName,
+            Descriptors.SensitiveBaggageValueClaim,
+            Descriptors.SensitiveBaggageValueHeader,
+            Descriptors.SensitiveBaggageValueCookie,
+            Descriptors.SensitiveBaggageValueClassified,
             Descriptors.BaggageDroppedByPropagator,
+            Descriptors.BaggageEntryOverHeaderLimit,
+            Descriptors.BaggageValueOverHeaderLimit,
+            Descriptors.BaggageEntrySerialized,
+            Descriptors.BaggageValueSerialized,
+            Descriptors.BaggageEntryJoinsCollection,
+            Descriptors.BaggageValueJoinsCollection,
+            Descriptors.BaggageSetInUnboundedLoop,
             Descriptors.BaggageAccumulatesInLoop,
             Descriptors.ActivityBaggageAccumulatesInLoop,
-            Descriptors.InvalidAnalyzerOption);
+            Descriptors.InvalidAnalyzerOption,
+            Descriptors.InvalidOptionRemovesUnknownWord,
+            Descriptors.InvalidOptionBaggageKey);
 
         public override void Initialize(AnalysisContext context)
         {

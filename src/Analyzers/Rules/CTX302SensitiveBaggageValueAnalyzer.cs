@@ -28,11 +28,11 @@ namespace ContextAnalyzers.Rules
                 if (found is { } f)
                 {
                     var (additional, properties) = ReportData(invocation, entry, writeKind);
-                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.SensitiveBaggageValue, entry.Value.Syntax.GetLocation(), additional, properties, f.What, f.Why));
+                    context.ReportDiagnostic(Diagnostic.Create(f.Descriptor, entry.Value.Syntax.GetLocation(), additional, properties, f.Arguments));
                 }
             }
 
-            private (string What, string Why)? FindSensitive(IOperation operation, SensitiveWords words, int depth)
+            private (DiagnosticDescriptor Descriptor, object[] Arguments)? FindSensitive(IOperation operation, SensitiveWords words, int depth)
             {
                 if (depth > MaxDepth)
                 {
@@ -79,7 +79,7 @@ namespace ContextAnalyzers.Rules
                 }
             }
 
-            private (string What, string Why)? FindInProperty(IPropertyReferenceOperation property, SensitiveWords words, int depth)
+            private (DiagnosticDescriptor Descriptor, object[] Arguments)? FindInProperty(IPropertyReferenceOperation property, SensitiveWords words, int depth)
             {
                 var symbol = property.Property;
                 if (symbol.IsIndexer)
@@ -96,14 +96,14 @@ namespace ContextAnalyzers.Rules
                 // User.Identity.Name is the name claim.
                 if (symbol.Name == "Name" && IsIdentity(symbol.ContainingType))
                 {
-                    return (Describe(property), "the identity's name claim");
+                    return (Descriptors.SensitiveBaggageValueIdentityName, new object[] { Describe(property) });
                 }
 
                 return Named(property, symbol.Name, words) ?? Classified(property, symbol) ?? Qualified(property, property.Instance, symbol.Name, words);
             }
 
             /// <summary><c>session.Id</c>, <c>card.Number</c>: the receiver's name and the member's name read as one key.</summary>
-            private static (string What, string Why)? Qualified(IOperation operation, IOperation? instance, string member, SensitiveWords words)
+            private static (DiagnosticDescriptor Descriptor, object[] Arguments)? Qualified(IOperation operation, IOperation? instance, string member, SensitiveWords words)
             {
                 var receiver = instance switch
                 {
@@ -120,10 +120,10 @@ namespace ContextAnalyzers.Rules
 
                 var name = receiver + "." + member;
                 var match = words.Match(name);
-                return match is null ? null : (Describe(operation), $"'{name}' matches the sensitive entry '{match}'");
+                return match is null ? null : (Descriptors.SensitiveBaggageValue, new object[] { Describe(operation), name, match });
             }
 
-            private (string What, string Why)? FindInInvocation(IInvocationOperation invocation, SensitiveWords words, int depth)
+            private (DiagnosticDescriptor Descriptor, object[] Arguments)? FindInInvocation(IInvocationOperation invocation, SensitiveWords words, int depth)
             {
                 var method = invocation.TargetMethod;
                 if (policy is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, policy))
@@ -135,7 +135,7 @@ namespace ContextAnalyzers.Rules
                 {
                     if (ConstantString(argument.Value) is { } constant && ClaimDescription(constant, method.Name) is { } claim)
                     {
-                        return (Describe(invocation), claim);
+                        return (Descriptors.SensitiveBaggageValueClaim, new object[] { Describe(invocation), claim });
                     }
                 }
 
@@ -184,7 +184,7 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            private static (string What, string Why)? FindHeaderLookup(IOperation operation, ITypeSymbol? receiverType, ImmutableArray<IArgumentOperation> arguments, SensitiveWords words)
+            private static (DiagnosticDescriptor Descriptor, object[] Arguments)? FindHeaderLookup(IOperation operation, ITypeSymbol? receiverType, ImmutableArray<IArgumentOperation> arguments, SensitiveWords words)
             {
                 if (receiverType is null || arguments.Length == 0)
                 {
@@ -202,24 +202,24 @@ namespace ContextAnalyzers.Rules
                     string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ||
                     string.Equals(name, "Set-Cookie", StringComparison.OrdinalIgnoreCase))
                 {
-                    return (Describe(operation), $"the '{name}' header");
+                    return (Descriptors.SensitiveBaggageValueHeader, new object[] { Describe(operation), name });
                 }
 
                 var typeName = receiverType.Name;
                 if (typeName.IndexOf("Cookie", StringComparison.Ordinal) >= 0)
                 {
-                    return (Describe(operation), $"the '{name}' cookie");
+                    return (Descriptors.SensitiveBaggageValueCookie, new object[] { Describe(operation), name });
                 }
 
                 if (typeName.IndexOf("Header", StringComparison.Ordinal) >= 0 && words.Match(name) is not null)
                 {
-                    return (Describe(operation), $"the '{name}' header");
+                    return (Descriptors.SensitiveBaggageValueHeader, new object[] { Describe(operation), name });
                 }
 
                 return null;
             }
 
-            private static (string What, string Why)? Named(IOperation operation, string name, SensitiveWords words)
+            private static (DiagnosticDescriptor Descriptor, object[] Arguments)? Named(IOperation operation, string name, SensitiveWords words)
             {
                 // A flag, an enum or a cancellation token cannot carry the data its name mentions (hasPassword, TokenKind, cancellationToken).
                 if (!CanCarryData(operation.Type))
@@ -228,10 +228,10 @@ namespace ContextAnalyzers.Rules
                 }
 
                 var match = words.Match(name);
-                return match is null ? null : (Describe(operation), $"'{name}' matches the sensitive entry '{match}'");
+                return match is null ? null : (Descriptors.SensitiveBaggageValue, new object[] { Describe(operation), name, match });
             }
 
-            private (string What, string Why)? Classified(IOperation operation, ISymbol symbol)
+            private (DiagnosticDescriptor Descriptor, object[] Arguments)? Classified(IOperation operation, ISymbol symbol)
             {
                 if (dataClassification is null)
                 {
@@ -244,7 +244,7 @@ namespace ContextAnalyzers.Rules
                     {
                         if (SymbolEqualityComparer.Default.Equals(type, dataClassification))
                         {
-                            return (Describe(operation), $"'{symbol.Name}' is classified [{attribute.AttributeClass!.Name}]");
+                            return (Descriptors.SensitiveBaggageValueClassified, new object[] { Describe(operation), symbol.Name, attribute.AttributeClass!.Name });
                         }
                     }
                 }
@@ -287,6 +287,7 @@ namespace ContextAnalyzers.Rules
 
             private const string ClaimsPrefix = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/";
 
+            /// <summary>The personal-data claim type a lookup names (without the schema prefix), or null.</summary>
             private static string? ClaimDescription(string value, string methodName)
             {
                 string? claim = null;
@@ -329,7 +330,7 @@ namespace ContextAnalyzers.Rules
                     }
                 }
 
-                return claim is null ? null : $"a claim of type '{claim}'";
+                return claim;
             }
         }
     }

@@ -36,7 +36,7 @@ namespace ContextAnalyzers.Rules
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.BaggageDroppedByPropagator, entry.Key.Syntax.GetLocation(), new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
-                        $"the key '{key}'", "it is not a W3C token (spaces, separators such as '/:;=@,' and non-ASCII characters are not allowed), so it is skipped without a log"));
+                        key));
                     return;
                 }
 
@@ -51,9 +51,9 @@ namespace ContextAnalyzers.Rules
                     if (length > BaggageLimits.MaxTotalBytes)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.BaggageDroppedByPropagator, entry.Value.Syntax.GetLocation(), new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
-                            key is null ? "this entry" : $"the entry '{key}'",
-                            $"it takes {length} bytes once percent-encoded, over the {BaggageLimits.MaxTotalBytes}-byte header limit, so no baggage header is sent at all"));
+                            key is null ? Descriptors.BaggageValueOverHeaderLimit : Descriptors.BaggageEntryOverHeaderLimit,
+                            entry.Value.Syntax.GetLocation(), new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
+                            WithKey(key, length, BaggageLimits.MaxTotalBytes)));
                     }
 
                     return;
@@ -61,11 +61,27 @@ namespace ContextAnalyzers.Rules
 
                 if (Serialization(entry.Value) is { } how)
                 {
+                    var descriptor = how.Joins
+                        ? key is null ? Descriptors.BaggageValueJoinsCollection : Descriptors.BaggageEntryJoinsCollection
+                        : key is null ? Descriptors.BaggageValueSerialized : Descriptors.BaggageEntrySerialized;
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageDroppedByPropagator, entry.Value.Syntax.GetLocation(), DiagnosticSeverity.Info, new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
-                        key is null ? "this entry" : $"the entry '{key}'",
-                        $"its value is built by {how}, which grows with the data and can pass the {BaggageLimits.MaxTotalBytes}-byte header limit"));
+                        descriptor, entry.Value.Syntax.GetLocation(), DiagnosticSeverity.Info, new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
+                        WithKey(key, how.Api, BaggageLimits.MaxTotalBytes)));
                 }
+            }
+
+            /// <summary>The message arguments: the key first when the entry has a constant one (its sentence names it), then the rest.</summary>
+            private static object[] WithKey(string? key, params object[] rest)
+            {
+                if (key is null)
+                {
+                    return rest;
+                }
+
+                var all = new object[rest.Length + 1];
+                all[0] = key;
+                rest.CopyTo(all, 1);
+                return all;
             }
 
             /// <summary>
@@ -97,7 +113,8 @@ namespace ContextAnalyzers.Rules
                        SymbolEqualityComparer.Default.Equals(outer.TargetMethod.ContainingType, policy);
             }
 
-            private static string? Serialization(IOperation value)
+            /// <summary>How a value is built from data of any size: by serialisation or by joining a collection, with the API called.</summary>
+            private static (bool Joins, string Api)? Serialization(IOperation value)
             {
                 value = Unwrap(value);
                 if (value is not IInvocationOperation invocation)
@@ -116,7 +133,7 @@ namespace ContextAnalyzers.Rules
                     (method.Name == "SerializeObject" && type.Name == "JsonConvert") ||
                     (method.Name == "Serialize" && type.Name == "XmlSerializer"))
                 {
-                    return $"serialisation ({type.Name}.{method.Name})";
+                    return (false, type.Name + "." + method.Name);
                 }
 
                 if (type.SpecialType == SpecialType.System_String && (method.Name == "Join" || method.Name == "Concat"))
@@ -128,7 +145,7 @@ namespace ContextAnalyzers.Rules
                             parameterType.SpecialType != SpecialType.System_String && parameterType.SpecialType != SpecialType.System_Char &&
                             parameterType.SpecialType != SpecialType.System_Object && parameterType.TypeKind != TypeKind.TypeParameter)
                         {
-                            return $"joining a collection (string.{method.Name})";
+                            return (true, "string." + method.Name);
                         }
                     }
                 }
@@ -149,10 +166,9 @@ namespace ContextAnalyzers.Rules
                     if (parent is IForEachLoopOperation loop && UnboundedSource(loop.Collection) is { } source)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.BaggageDroppedByPropagator, invocation.Syntax.GetLocation(), DiagnosticSeverity.Info,
+                            Descriptors.BaggageSetInUnboundedLoop, invocation.Syntax.GetLocation(), DiagnosticSeverity.Info,
                             new[] { invocation.Syntax.GetLocation() }, StaticSetBaggageProperties(invocation, kind),
-                            "entries set in this loop",
-                            $"the loop over {source} is unbounded and the propagator stops at {BaggageLimits.MaxEntries} entries or {BaggageLimits.MaxTotalBytes} bytes"));
+                            source, BaggageLimits.MaxEntries, BaggageLimits.MaxTotalBytes));
                         return true;
                     }
                 }

@@ -41,8 +41,12 @@ namespace ContextAnalyzers.Rules
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.BaggageKeyReadNotWritten,
+            Descriptors.BaggageKeyReadNotWrittenOneCharacter,
             Descriptors.BaggageKeyNotInSchema,
-            Descriptors.InvalidAnalyzerOption);
+            Descriptors.BaggageKeyNotInSchemaCloseTo,
+            Descriptors.InvalidOptionNoAdditionalFile,
+            Descriptors.InvalidOptionFileUnreadable,
+            Descriptors.InvalidOptionSchemaLine);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -73,9 +77,9 @@ namespace ContextAnalyzers.Rules
         internal sealed class KeySchema
         {
             public static readonly KeySchema None = new KeySchema(
-                ImmutableDictionary<string, Location>.Empty, ImmutableArray<string>.Empty, ImmutableArray<string>.Empty);
+                ImmutableDictionary<string, Location>.Empty, ImmutableArray<string>.Empty, ImmutableArray<OptionError>.Empty);
 
-            public KeySchema(ImmutableDictionary<string, Location> keys, ImmutableArray<string> prefixes, ImmutableArray<string> errors)
+            public KeySchema(ImmutableDictionary<string, Location> keys, ImmutableArray<string> prefixes, ImmutableArray<OptionError> errors)
             {
                 Keys = keys;
                 Prefixes = prefixes;
@@ -88,7 +92,7 @@ namespace ContextAnalyzers.Rules
             /// <summary>Key prefixes (<c>app.*</c> in the file, stored without the <c>*</c>).</summary>
             public ImmutableArray<string> Prefixes { get; }
 
-            public ImmutableArray<string> Errors { get; }
+            public ImmutableArray<OptionError> Errors { get; }
 
             /// <summary>True when the schema lists anything: an empty or absent schema checks nothing.</summary>
             public bool IsEmpty => Keys.Count == 0 && Prefixes.IsEmpty;
@@ -118,7 +122,7 @@ namespace ContextAnalyzers.Rules
             /// </summary>
             public static KeySchema Load(string? optionValue, ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
             {
-                var errors = ImmutableArray.CreateBuilder<string>();
+                var errors = ImmutableArray.CreateBuilder<OptionError>();
                 var selected = new List<AdditionalText>();
                 if (optionValue is null)
                 {
@@ -155,7 +159,7 @@ namespace ContextAnalyzers.Rules
 
                         if (!found)
                         {
-                            errors.Add($"'{name}' names no AdditionalFiles item of the project");
+                            errors.Add(new OptionError(Descriptors.InvalidOptionNoAdditionalFile, name));
                         }
                     }
                 }
@@ -172,7 +176,7 @@ namespace ContextAnalyzers.Rules
                     var text = file.GetText(cancellationToken);
                     if (text is null)
                     {
-                        errors.Add($"'{Path.GetFileName(file.Path)}' could not be read");
+                        errors.Add(new OptionError(Descriptors.InvalidOptionFileUnreadable, Path.GetFileName(file.Path)));
                         continue;
                     }
 
@@ -189,7 +193,7 @@ namespace ContextAnalyzers.Rules
                         var key = isPrefix ? entry.Substring(0, entry.Length - 1) : entry;
                         if (!BaggageLimits.IsToken(key) || key.IndexOf('*') >= 0)
                         {
-                            errors.Add($"line {line.LineNumber + 1} of '{Path.GetFileName(file.Path)}', '{entry}', is not a W3C token (or a token followed by '*')");
+                            errors.Add(new OptionError(Descriptors.InvalidOptionSchemaLine, (line.LineNumber + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Path.GetFileName(file.Path), entry));
                             continue;
                         }
 
@@ -557,20 +561,19 @@ namespace ContextAnalyzers.Rules
                 if (closest is not null && !tie)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageKeyNotInSchema,
+                        Descriptors.BaggageKeyNotInSchemaCloseTo,
                         keyOperation.Syntax.GetLocation(),
                         new[] { schema.Keys[closest] },
                         ImmutableDictionary<string, string?>.Empty.Add(KeyProperty, closest),
                         key,
-                        $"(did you mean '{closest}'?)"));
+                        closest));
                     return;
                 }
 
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.BaggageKeyNotInSchema,
                     keyOperation.Syntax.GetLocation(),
-                    key,
-                    "(add it to the schema file if the team agreed on it)"));
+                    key));
             }
 
             private void CollectRead(OperationAnalysisContext context, IInvocationOperation invocation)
@@ -736,17 +739,13 @@ namespace ContextAnalyzers.Rules
                         continue; // GetBaggage("tenant.id") ?? GetBaggage("tenantId"): a fallback, not a typo
                     }
 
-                    var why = best == KeyDistance.CaseOrSeparators
-                        ? "the keys differ only by case or separators, and baggage keys are compared ordinally"
-                        : "the keys differ by one character";
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.BaggageKeyReadNotWritten,
+                        best == KeyDistance.CaseOrSeparators ? Descriptors.BaggageKeyReadNotWritten : Descriptors.BaggageKeyReadNotWrittenOneCharacter,
                         read.Location,
                         new[] { at! },
                         ImmutableDictionary<string, string?>.Empty.Add(KeyProperty, candidate),
                         read.Key,
-                        candidate,
-                        why));
+                        candidate));
 
                     void Consider(IEnumerable<KeyValuePair<string, Location>> keys)
                     {
@@ -797,7 +796,7 @@ namespace ContextAnalyzers.Rules
 
                     foreach (var error in schema.Errors)
                     {
-                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidAnalyzerOption, name.GetLocation(), SchemaOption, error));
+                        context.ReportDiagnostic(error.ToDiagnostic(name.GetLocation(), SchemaOption));
                     }
 
                     return;

@@ -18,9 +18,9 @@ namespace ContextAnalyzers.Rules
         /// <summary>Options of one .editorconfig section, parsed once per distinct value (and cached per tree).</summary>
         internal sealed class BaggageOptions
         {
-            public static readonly BaggageOptions Default = new BaggageOptions(SensitiveWords.Default, ImmutableHashSet<string>.Empty, ImmutableArray<(string, string)>.Empty);
+            public static readonly BaggageOptions Default = new BaggageOptions(SensitiveWords.Default, ImmutableHashSet<string>.Empty, ImmutableArray<(string, OptionError)>.Empty);
 
-            public BaggageOptions(SensitiveWords words, ImmutableHashSet<string> allowedKeys, ImmutableArray<(string Option, string Error)> errors)
+            public BaggageOptions(SensitiveWords words, ImmutableHashSet<string> allowedKeys, ImmutableArray<(string Option, OptionError Error)> errors)
             {
                 Words = words;
                 AllowedKeys = allowedKeys;
@@ -31,7 +31,7 @@ namespace ContextAnalyzers.Rules
 
             public ImmutableHashSet<string> AllowedKeys { get; }
 
-            public ImmutableArray<(string Option, string Error)> Errors { get; }
+            public ImmutableArray<(string Option, OptionError Error)> Errors { get; }
 
             public static BaggageOptions Parse(string? words, string? keys)
             {
@@ -40,23 +40,31 @@ namespace ContextAnalyzers.Rules
                     return Default;
                 }
 
-                var errors = ImmutableArray.CreateBuilder<(string, string)>();
+                var errors = ImmutableArray.CreateBuilder<(string, OptionError)>();
                 var parsed = Shared.SensitiveWordsOption.Parse(words);
-                if (parsed.Errors.Count > 0)
+                foreach (var error in parsed.Errors)
                 {
-                    errors.Add((SensitiveWordsOption, string.Join("; ", parsed.Errors)));
+                    errors.Add((SensitiveWordsOption, Error(error)));
                 }
 
-                var keyErrors = new List<string>();
+                var keyErrors = new List<(Shared.SensitiveWordsOption.Problem, string, string)>();
                 var allowed = Shared.SensitiveWordsOption.ParseKeys(keys, keyErrors);
-                if (keyErrors.Count > 0)
+                foreach (var error in keyErrors)
                 {
-                    errors.Add((AllowedKeysOption, string.Join("; ", keyErrors)));
+                    errors.Add((AllowedKeysOption, Error(error)));
                 }
 
                 var list = parsed.Added.Count == 0 && parsed.Removed.Count == 0 ? SensitiveWords.Default : SensitiveWords.Create(parsed.Added, parsed.Removed);
                 return new BaggageOptions(list, ImmutableHashSet.CreateRange(StringComparer.Ordinal, allowed), errors.ToImmutable());
             }
+
+            /// <summary>The CTX399 sentence for an invalid entry of the word list or of the allowed keys.</summary>
+            private static OptionError Error((Shared.SensitiveWordsOption.Problem Problem, string Entry, string Word) error) => error.Problem switch
+            {
+                Shared.SensitiveWordsOption.Problem.RemovesUnknownWord => new OptionError(Descriptors.InvalidOptionRemovesUnknownWord, error.Entry, error.Word),
+                Shared.SensitiveWordsOption.Problem.NotABaggageKey => new OptionError(Descriptors.InvalidOptionBaggageKey, error.Entry),
+                _ => new OptionError(Descriptors.InvalidAnalyzerOption, error.Entry),
+            };
         }
 
         private enum WriteKind
@@ -368,6 +376,7 @@ namespace ContextAnalyzers.Rules
             private static bool IsRemoval(IOperation value) =>
                 value.ConstantValue.HasValue && (value.ConstantValue.Value is null || value.ConstantValue.Value is string { Length: 0 });
 
+            /// <summary>The code that is read, shortened to one line of at most 60 characters, for the message (which quotes it).</summary>
             private static string Describe(IOperation operation)
             {
                 var text = operation.Syntax.ToString();
@@ -376,7 +385,7 @@ namespace ContextAnalyzers.Rules
                     text = text.Substring(0, Math.Min(57, text.IndexOf('\n') < 0 ? text.Length : text.IndexOf('\n'))).TrimEnd() + "...";
                 }
 
-                return "'" + text + "'";
+                return text;
             }
 
             private static IOperation Unwrap(IOperation operation)

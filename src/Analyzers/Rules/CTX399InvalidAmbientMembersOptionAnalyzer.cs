@@ -14,7 +14,12 @@ namespace ContextAnalyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class CTX399InvalidAmbientMembersOptionAnalyzer : DiagnosticAnalyzer
     {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.InvalidAnalyzerOption);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.InvalidOptionDocumentationId,
+            Descriptors.InvalidOptionNoSuchMember,
+            Descriptors.InvalidOptionPropertyNotSettable,
+            Descriptors.InvalidOptionFieldNotContext,
+            Descriptors.InvalidOptionTypeWithoutContext);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -40,7 +45,7 @@ namespace ContextAnalyzers.Rules
                     var location = first.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None) ? Location.Create(tree.Tree, default) : first.GetLocation();
                     foreach (var error in set.Errors)
                     {
-                        tree.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidAnalyzerOption, location, AmbientMembers.MembersOption, error));
+                        tree.ReportDiagnostic(error.ToDiagnostic(location, AmbientMembers.MembersOption));
                     }
                 });
             });

@@ -34,7 +34,7 @@ namespace ContextAnalyzers.Rules
                                 MemberBindingExpressionSyntax binding => binding.Name.GetLocation(),
                                 _ => invocation.Expression.GetLocation(),
                             };
-                            context.ReportDiagnostic(Diagnostic.Create(Descriptors.InvalidAnalyzerOption, at, option, error));
+                            context.ReportDiagnostic(error.ToDiagnostic(at, option));
                         }
 
                         return;

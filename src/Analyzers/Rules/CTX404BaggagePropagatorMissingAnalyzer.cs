@@ -22,11 +22,11 @@ namespace ContextAnalyzers
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class CTX404BaggagePropagatorMissingAnalyzer : DiagnosticAnalyzer
     {
-        private const string InjectsBaggage = "it injects baggage";
-        private const string ReadsExtractedBaggage = "the Baggage of its Extract result is read";
-        private const string DefaultWithBaggageWrites = "it is the default propagator and this compilation writes baggage";
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CTX404BaggagePropagatorMissing);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.CTX404BaggagePropagatorMissing,
+            Descriptors.CTX404ExtractedBaggageRead,
+            Descriptors.CTX404DefaultPropagatorWithBaggageWrites);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -68,7 +68,7 @@ namespace ContextAnalyzers
 
             private readonly KnownTypes types;
             private readonly ConcurrentQueue<(Location Location, object Sink)> constructions = new ConcurrentQueue<(Location, object)>();
-            private readonly ConcurrentDictionary<object, string> usedWithBaggage = new ConcurrentDictionary<object, string>();
+            private readonly ConcurrentDictionary<object, DiagnosticDescriptor> usedWithBaggage = new ConcurrentDictionary<object, DiagnosticDescriptor>();
             private readonly ConcurrentDictionary<ISymbol, bool> defaultSinks = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
             private int writesBaggage;
 
@@ -122,14 +122,14 @@ namespace ContextAnalyzers
                     case "Inject":
                         if (PropagationWiring.IsPropagatorCall(method, "Inject", types) && InjectsBaggageValue(invocation))
                         {
-                            Record(invocation.Instance, InjectsBaggage);
+                            Record(invocation.Instance, Descriptors.CTX404BaggagePropagatorMissing);
                         }
 
                         return;
                     case "Extract":
                         if (PropagationWiring.IsPropagatorCall(method, "Extract", types) && ExtractedBaggageIsRead(invocation))
                         {
-                            Record(invocation.Instance, ReadsExtractedBaggage);
+                            Record(invocation.Instance, Descriptors.CTX404ExtractedBaggageRead);
                         }
 
                         return;
@@ -151,24 +151,24 @@ namespace ContextAnalyzers
                 var writes = writesBaggage != 0;
                 foreach (var (location, sink) in constructions)
                 {
-                    string? reason = null;
+                    DiagnosticDescriptor? reason = null;
                     if (usedWithBaggage.TryGetValue(sink, out var r))
                     {
                         reason = r;
                     }
                     else if (writes && (sink == DefaultSink || (sink is ISymbol symbol && defaultSinks.ContainsKey(symbol))))
                     {
-                        reason = DefaultWithBaggageWrites;
+                        reason = Descriptors.CTX404DefaultPropagatorWithBaggageWrites;
                     }
 
                     if (reason is not null)
                     {
-                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.CTX404BaggagePropagatorMissing, location, reason));
+                        context.ReportDiagnostic(Diagnostic.Create(reason, location));
                     }
                 }
             }
 
-            private void Record(IOperation? instance, string reason)
+            private void Record(IOperation? instance, DiagnosticDescriptor reason)
             {
                 if (instance is null)
                 {

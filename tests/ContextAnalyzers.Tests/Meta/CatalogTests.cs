@@ -105,12 +105,67 @@ public class CatalogTests
     {
         // The descriptor holds the sentence (it can be localised); the arguments only fill in names. A rule whose sentence
         // differs by shape has one descriptor per shape under its ID.
-        foreach (var d in Catalog.Analyzers.SelectMany(a => a.SupportedDiagnostics))
+        foreach (var d in Catalog.Analyzers.SelectMany(a => a.SupportedDiagnostics).Distinct())
         {
-            var words = Regex.Replace(d.MessageFormat.ToString(), @"\{[0-9]+\}", " ").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            Assert.True(words.Length >= 5, $"{d.Id}: the message format '{d.MessageFormat}' must be the sentence, with names as arguments.");
+            var format = d.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var words = Placeholder.Replace(format, " ").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(words.Length >= 5, $"{d.Id}: the message format '{format}' must be the sentence, with names as arguments.");
+            Assert.True(
+                SentenceFragmentPlaceholders(format).Count == 0,
+                $"{d.Id}: in '{format}', {string.Join(", ", SentenceFragmentPlaceholders(format))} stands where a clause or the end of the sentence belongs: the argument would be English text. Put the words in the descriptor (one descriptor per sentence) and pass only names.");
         }
     }
+
+    [Theory]
+    [InlineData("The propagator will drop {0}: {1}")]
+    [InlineData("This propagator has no BaggagePropagator, but {0}")]
+    [InlineData("Option '{0}' has an invalid value: {1}")]
+    [InlineData("The logging scope begun here is not disposed on every path: {0}")]
+    [InlineData("'{0}' is changed here but the previous value is not restored on every path out of {1}")]
+    [InlineData("{0}, and baggage is sent in plain text to every downstream service")]
+    public void A_placeholder_that_ends_a_clause_is_a_sentence_fragment(string format)
+        => Assert.NotEmpty(SentenceFragmentPlaceholders(format));
+
+    [Theory]
+    [InlineData("Baggage key '{0}' is not in the baggage key schema (did you mean '{1}'?)")]
+    [InlineData("'{0}' keeps {1} in a ThreadLocal<T>: after an await the code runs on another thread")]
+    [InlineData("The propagator will drop this entry: it takes {0} bytes once percent-encoded, over the {1}-byte header limit")]
+    [InlineData("Baggage value reads '{0}', which looks sensitive ('{1}' is classified [{2}]), and baggage is sent in plain text")]
+    public void A_placeholder_inside_the_sentence_or_quoted_is_a_name(string format)
+        => Assert.Empty(SentenceFragmentPlaceholders(format));
+
+    private static readonly Regex Placeholder = new(@"\{[0-9]+\}", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The placeholders of <paramref name="format"/> that stand for a clause: unquoted, with no word of the sentence
+    /// between them and the start or end of their clause (the message's ends, ':' and ';'). A quoted placeholder
+    /// (<c>'{0}'</c>) names something wherever it stands.
+    /// </summary>
+    private static List<string> SentenceFragmentPlaceholders(string format)
+    {
+        var fragments = new List<string>();
+        foreach (Match m in Placeholder.Matches(format))
+        {
+            var before = format[..m.Index];
+            var after = format[(m.Index + m.Length)..];
+            if (before.EndsWith('\'') && after.StartsWith('\''))
+            {
+                continue;
+            }
+
+            var clauseBefore = before[(before.LastIndexOfAny([':', ';']) + 1)..];
+            var end = after.IndexOfAny([':', ';']);
+            var clauseAfter = end < 0 ? after : after[..end];
+            if (!HasWord(Placeholder.Replace(clauseBefore, " ")) || !HasWord(Placeholder.Replace(clauseAfter, " ")))
+            {
+                fragments.Add(m.Value);
+            }
+        }
+
+        return fragments;
+    }
+
+    private static bool HasWord(string text) => Regex.IsMatch(text, @"\p{L}{2,}");
 
     [Fact]
     public void Every_rule_is_in_release_tracking_with_its_category_and_severity()

@@ -73,6 +73,23 @@ public class CTX101AmbientContextNotRestoredTests
         """);
 
     [Fact]
+    public Task Messages_name_the_store_and_the_method_or_say_the_lambda() => Verify.VerifyAnalyzerAsync(
+        Usings + """
+            class C
+            {
+                void M(Activity a)
+                {
+                    {|#0:RuntimeContext.SetValue("my.slot", 42)|};
+                    Action f = () => { {|#1:Activity.Current = a|}; };
+                    Action g = () => { {|#2:RuntimeContext.SetValue("my.slot", 43)|}; };
+                }
+            }
+            """,
+        Verify.Diagnostic("CTX101").WithLocation(0).WithMessage("'RuntimeContext slot' is changed here but the previous value is not restored on every path out of 'M'"),
+        Verify.Diagnostic("CTX101").WithLocation(1).WithMessage("'Activity.Current' is changed here but the previous value is not restored on every path out of the lambda"),
+        Verify.Diagnostic("CTX101").WithLocation(2).WithMessage("'RuntimeContext slot' is changed here but the previous value is not restored on every path out of the lambda"));
+
+    [Fact]
     public Task Restored_without_finally_is_not_restored_on_the_exception_path() => Verify.VerifyAnalyzerAsync(Usings + """
         class C
         {

@@ -35,7 +35,7 @@ public class CTX101HelperCalledPerMessageTests
         """;
 
     private static DiagnosticResult Expected(string method) =>
-        Verify.Diagnostic("CTX101").WithLocation(0).WithLocation(1).WithArguments("Activity.Current", "'" + method + "'");
+        Verify.Diagnostic("CTX101").WithLocation(0).WithLocation(1).WithMessage("'Activity.Current' is changed here but the previous value is not restored on every path out of '" + method + "'");
 
     // ------------------------------------------------------------------ flagged
 

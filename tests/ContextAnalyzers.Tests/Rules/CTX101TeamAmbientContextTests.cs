@@ -50,7 +50,7 @@ public class CTX101TeamAmbientContextTests
             void Work() { }
         }
         """,
-        Verify.Diagnostic("CTX101").WithLocation(0).WithArguments("TenantContext.Current", "'M'"));
+        Verify.Diagnostic("CTX101").WithLocation(0).WithMessage("'TenantContext.Current' is changed here but the previous value is not restored on every path out of 'M'"));
 
     [Fact]
     public Task Field_Value_set_outside_the_wrapper() => Verify.VerifyAnalyzerAsync(Tenancy + """

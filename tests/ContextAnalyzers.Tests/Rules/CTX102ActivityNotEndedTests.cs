@@ -33,6 +33,28 @@ public partial class CTX102ActivityNotEndedTests
         """);
 
     [Fact]
+    public Task Each_shape_has_its_sentence_with_the_local_as_its_only_argument() => Verify.VerifyAnalyzerAsync(
+        Usings + """
+            class C
+            {
+                static readonly ActivitySource Source = new("c");
+                static void Work() { }
+                void Discarded() { {|#0:Source.StartActivity("x")|}; }
+                void Path(bool early) { var a = {|#1:Source.StartActivity("x")|}; if (early) { return; } a?.Stop(); }
+                void Exception() { var a = {|#2:Source.StartActivity("x")|}; Work(); a?.Stop(); }
+                void Overwritten() { var a = {|#3:Source.StartActivity("x")|}; a = Source.StartActivity("y"); a?.Stop(); }
+                void Span(Tracer tracer) { {|#4:tracer.StartSpan("s")|}; }
+                void SpanPath(Tracer tracer, bool early) { var span = {|#5:tracer.StartSpan("s")|}; if (early) { return; } span.End(); }
+            }
+            """,
+        Verify.Diagnostic("CTX102").WithLocation(0).WithMessage("The activity started here is not ended on every path: its result is discarded"),
+        Verify.Diagnostic("CTX102").WithLocation(1).WithMessage("The activity started here is not ended on every path: a path leaves the method without ending 'a'"),
+        Verify.Diagnostic("CTX102").WithLocation(2).WithMessage("The activity started here is not ended on every path: an exception can leave the method before 'a' is ended (end it in a finally)"),
+        Verify.Diagnostic("CTX102").WithLocation(3).WithMessage("The activity started here is not ended on every path: 'a' is assigned again before it was ended"),
+        Verify.Diagnostic("CTX102").WithLocation(4).WithMessage("The span started here is not ended on every path: its result is discarded"),
+        Verify.Diagnostic("CTX102").WithLocation(5).WithMessage("The span started here is not ended on every path: a path leaves the method without ending 'span'"));
+
+    [Fact]
     public Task Never_ended() => Flagged("""
             void M()
             {

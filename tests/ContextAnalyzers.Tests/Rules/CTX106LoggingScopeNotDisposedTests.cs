@@ -87,9 +87,9 @@ public class CTX106LoggingScopeNotDisposedTests
             }
         }
         """,
-        Verify.Diagnostic("CTX106").WithLocation(0).WithArguments("a path leaves the method without disposing 'scope'"),
-        Verify.Diagnostic("CTX106").WithLocation(1).WithArguments("an exception can leave the method before 'scope' is disposed (dispose it in a finally, or use 'using')"),
-        Verify.Diagnostic("CTX106").WithLocation(2).WithArguments("'scope' is assigned again before it was disposed"));
+        Verify.Diagnostic("CTX106").WithLocation(0).WithMessage("The logging scope begun here is not disposed on every path: a path leaves the method without disposing 'scope'"),
+        Verify.Diagnostic("CTX106").WithLocation(1).WithMessage("The logging scope begun here is not disposed on every path: an exception can leave the method before 'scope' is disposed (dispose it in a finally, or use 'using')"),
+        Verify.Diagnostic("CTX106").WithLocation(2).WithMessage("The logging scope begun here is not disposed on every path: 'scope' is assigned again before it was disposed"));
 
     [Fact]
     public Task Loggers_that_implement_ILogger_and_static_helpers_taking_a_logger() => Verify.VerifyAnalyzerAsync(Usings + """

@@ -14,7 +14,7 @@ public class CTX201StoredCallerDelegateTests
 {
     private const string Api = "ThreadPool.UnsafeQueueUserWorkItem";
 
-    private static string Stored(string member) => "the work runs a delegate supplied by the caller and stored in '" + member + "'";
+    private static string Stored(string member) => "Work started by '" + Api + "' runs without the execution context, but the work runs a delegate supplied by the caller and stored in '" + member + "'";
 
     private static string Code(string types, bool runtime = false) => $$"""
         using System;
@@ -60,7 +60,7 @@ public class CTX201StoredCallerDelegateTests
                     }
                 }
                 """),
-            Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithArguments(Api, Stored("_underlying")));
+            Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithMessage(Stored("_underlying")));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class CTX201StoredCallerDelegateTests
                     private void Run() => {|#1:_onDone?.Invoke()|};
                 }
                 """),
-            Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithArguments(Api, Stored("_onDone")));
+            Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithMessage(Stored("_onDone")));
     }
 
     [Theory]
@@ -118,7 +118,7 @@ public class CTX201StoredCallerDelegateTests
                     {{caller}}
                 }
                 """),
-            Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithArguments(Api, Stored(member)));
+            Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithMessage(Stored(member)));
     }
 
     // ------------------------------------------------------------------ silent look-alikes
@@ -187,7 +187,7 @@ public class CTX201StoredCallerDelegateTests
         // QueueUserWorkItem has no IThreadPoolWorkItem overload: switching the name would not compile.
         var test = Verify.Create();
         test.TestCode = Code(WorkItem.Replace("{0}", "public void Start(Action onDone) { _callback = onDone; {|#0:ThreadPool.UnsafeQueueUserWorkItem|}(this, false); } public void Execute() => {|#1:_callback!()|};", System.StringComparison.Ordinal));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithArguments(Api, Stored("_callback")));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX201").WithLocation(0).WithLocation(1).WithMessage(Stored("_callback")));
         test.NoFixOfferedKey = CTX201WorkQueuedWithoutExecutionContextCodeFix.UseFlowingApiKey;
         await test.RunAsync();
     }

@@ -172,8 +172,8 @@ public class CTX201WorkQueuedWithoutExecutionContextTests
     {
         await Verify.VerifyAnalyzerAsync(
             Code("void M(Action callback) { {|#0:ThreadPool.UnsafeQueueUserWorkItem|}(_ => callback(), null); using var a = Source.StartActivity(\"x\"); {|#1:ThreadPool.UnsafeQueueUserWorkItem|}(_ => Work(), null); }"),
-            Verify.Diagnostic("CTX201").WithLocation(0).WithArguments("ThreadPool.UnsafeQueueUserWorkItem", "the callback runs a delegate supplied by the caller"),
-            Verify.Diagnostic("CTX201").WithLocation(1).WithArguments("ThreadPool.UnsafeQueueUserWorkItem", "the activity 'a' started in this method is live and its work is handed off without it"));
+            Verify.Diagnostic("CTX201").WithLocation(0).WithMessage("Work started by 'ThreadPool.UnsafeQueueUserWorkItem' runs without the execution context, but the callback runs a delegate supplied by the caller"),
+            Verify.Diagnostic("CTX201").WithLocation(1).WithMessage("Work started by 'ThreadPool.UnsafeQueueUserWorkItem' runs without the execution context, but the activity 'a' started in this method is live and its work is handed off without it"));
     }
 
     // ------------------------------------------------------------------ silent look-alikes

@@ -21,10 +21,8 @@ public class CTX203TeamAmbientContextTests
             private static readonly ThreadLocal<Tenant?> {|#1:s_tenant|} = new();
         }
         """,
-        Verify.Diagnostic("CTX203").WithLocation(0).WithArguments("t_tenant", "Tenant")
-            .WithMessage("'t_tenant' keeps Tenant in a [ThreadStatic] field: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>"),
-        Verify.Diagnostic("CTX203").WithLocation(1).WithArguments("s_tenant", "Tenant")
-            .WithMessage("'s_tenant' keeps Tenant in a ThreadLocal<T>: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>"));
+        Verify.Diagnostic("CTX203").WithLocation(0).WithMessage("'t_tenant' keeps Tenant in a [ThreadStatic] field: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>"),
+        Verify.Diagnostic("CTX203").WithLocation(1).WithMessage("'s_tenant' keeps Tenant in a ThreadLocal<T>: after an await or in Task.Run the code runs on another thread and sees another flow's value; use AsyncLocal<T>"));
 
     [Fact]
     public async Task Thread_static_field_declared_as_an_ambient_member()

@@ -46,8 +46,8 @@ public class CTX206AmbientChangeLostOnReturnTests
     {
         await Verify.VerifyAnalyzerAsync(
             Code("async Task M(Activity a) { await Task.Yield(); {|#0:Activity.Current = a|}; {|#1:Baggage.SetBaggage(\"k\", \"v\")|}; }"),
-            Verify.Diagnostic("CTX206").WithLocation(0).WithArguments("Activity.Current"),
-            Verify.Diagnostic("CTX206").WithLocation(1).WithArguments("the baggage"));
+            Verify.Diagnostic("CTX206").WithLocation(0).WithMessage("This change of Activity.Current is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns"),
+            Verify.Diagnostic("CTX206").WithLocation(1).WithMessage("This change of the baggage is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns"));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public class CTX206TeamAmbientContextTests
             }
         }
         """,
-        Verify.Diagnostic("CTX206").WithLocation(0).WithArguments("'TenantContext.Current'"));
+        Verify.Diagnostic("CTX206").WithLocation(0).WithMessage("This change of 'TenantContext.Current' is lost: nothing after it in this flow observes it, and the caller's context comes back when the flow returns"));
 
     [Fact]
     public Task Field_set_at_the_tail_of_a_Task_Run_delegate() => Verify.VerifyAnalyzerAsync(Tenancy + """

@@ -69,8 +69,9 @@ public class CTX207QueueHandOffDropsContextTests
     public async Task Message_names_the_item_and_the_activity()
     {
         await Verify.VerifyAnalyzerAsync(
-            Code("void M(Order o) { using var accept = Source.StartActivity(\"accept\"); {|#0:queue.Enqueue|}(o); }"),
-            Verify.Diagnostic("CTX207").WithLocation(0).WithArguments("Order", "ConcurrentQueue"));
+            Code("void M(Order o) { using var accept = Source.StartActivity(\"accept\"); {|#0:queue.Enqueue|}(o); {|#1:orders.Writer.TryWrite|}(o); }"),
+            Verify.Diagnostic("CTX207").WithLocation(0).WithMessage("'Order' items pass through this ConcurrentQueue without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<Order> or carry the ActivityContext"),
+            Verify.Diagnostic("CTX207").WithLocation(1).WithMessage("'Order' items pass through this channel without the producer's context: the activity that processes them has no parent and no link to the producer's span; enqueue a ContextEnvelope<Order> or carry the ActivityContext"));
     }
 
     [Fact]

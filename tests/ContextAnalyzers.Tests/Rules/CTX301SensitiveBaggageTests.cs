@@ -290,7 +290,7 @@ public class CTX301SensitiveBaggageTests
     {
         await Verify.VerifyAnalyzerAsync(
             Wrap("""        Baggage.SetBaggage("u", {|#0:user.Email|});"""),
-            Verify.Diagnostic("CTX302").WithLocation(0).WithArguments("'user.Email'", "'Email' matches the sensitive entry 'email'"));
+            Verify.Diagnostic("CTX302").WithLocation(0).WithMessage("Baggage value reads 'user.Email', which looks sensitive ('Email' matches the sensitive entry 'email'), and baggage is sent in plain text to every downstream service"));
     }
 
     // ------------------------------------------------------------------ options
@@ -357,12 +357,12 @@ public class CTX301SensitiveBaggageTests
                     Baggage.SetBaggage("shipping.address", "v");
             """);
         test.EditorConfig = "ctx_analyzers.sensitive_words = +patient, -nosuchword, +pass*word, -address\nctx_analyzers.allowed_baggage_keys = ok.key, bad key";
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(0).WithArguments(
-            CTX301SensitiveBaggageAnalyzer.SensitiveWordsOption,
-            "'-nosuchword' removes 'nosuchword', which is not a default sensitive entry (see docs/sensitive-words.md); '+pass*word' is not a word list (use '+word' to add, '-word' to remove; letters, digits, spaces, '.', '_' or '-' only)"));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(1).WithArguments(
-            CTX301SensitiveBaggageAnalyzer.AllowedKeysOption,
-            "'bad key' is not a baggage key (a W3C token: no spaces, quotes, '(),/:;<=>?@[\\]{}' or non-ASCII characters)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(0).WithMessage(
+            "Option 'ctx_analyzers.sensitive_words' has an invalid value: '-nosuchword' removes 'nosuchword', which is not a default sensitive entry (see docs/sensitive-words.md)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(0).WithMessage(
+            "Option 'ctx_analyzers.sensitive_words' has an invalid value: '+pass*word' is not a word list (use '+word' to add, '-word' to remove; letters, digits, spaces, '.', '_' or '-' only)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithLocation(1).WithMessage(
+            "Option 'ctx_analyzers.allowed_baggage_keys' has an invalid value: 'bad key' is not a baggage key (a W3C token: no spaces, quotes, '(),/:;<=>?@[\\]{}' or non-ASCII characters)"));
         await test.RunAsync();
     }
 

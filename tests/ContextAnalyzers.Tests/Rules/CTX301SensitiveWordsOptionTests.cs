@@ -1,4 +1,6 @@
+using System.Globalization;
 using ContextAnalyzers.Rules;
+using Microsoft.CodeAnalysis;
 using Options = ContextAnalyzers.Rules.CTX301SensitiveBaggageAnalyzer.BaggageOptions;
 
 namespace ContextAnalyzers.Tests.Rules;
@@ -72,9 +74,9 @@ public class CTX301SensitiveWordsOptionTests
     public void Invalid_entries_are_reported_and_ignored(string value, string error)
     {
         var options = Options.Parse(value + ", +patient", null);
-        var (option, message) = Assert.Single(options.Errors);
+        var (option, invalid) = Assert.Single(options.Errors);
         Assert.Equal(CTX301SensitiveBaggageAnalyzer.SensitiveWordsOption, option);
-        Assert.Contains(error, message, StringComparison.Ordinal);
+        Assert.Contains(error, Message(option, invalid), StringComparison.Ordinal);
         Assert.Equal("patient", options.Words.Match("patient"));
         Assert.Equal("password", options.Words.Match("password"));
     }
@@ -83,10 +85,10 @@ public class CTX301SensitiveWordsOptionTests
     public void Invalid_allowed_keys_are_reported_and_ignored()
     {
         var options = Options.Parse(null, "ok.key, bad key, a/b");
-        var (option, message) = Assert.Single(options.Errors);
-        Assert.Equal(CTX301SensitiveBaggageAnalyzer.AllowedKeysOption, option);
-        Assert.Contains("'bad key' is not a baggage key", message, StringComparison.Ordinal);
-        Assert.Contains("'a/b' is not a baggage key", message, StringComparison.Ordinal);
+        Assert.Equal(2, options.Errors.Length);
+        Assert.All(options.Errors, e => Assert.Equal(CTX301SensitiveBaggageAnalyzer.AllowedKeysOption, e.Option));
+        Assert.StartsWith("Option 'ctx_analyzers.allowed_baggage_keys' has an invalid value: 'bad key' is not a baggage key (a W3C token: no spaces, quotes, '(),/:;<=>?@[\\]{}'", Message(options.Errors[0].Option, options.Errors[0].Error), StringComparison.Ordinal);
+        Assert.Contains("'a/b' is not a baggage key", Message(options.Errors[1].Option, options.Errors[1].Error), StringComparison.Ordinal);
         Assert.Equal(new[] { "ok.key" }, options.AllowedKeys);
     }
 
@@ -111,4 +113,7 @@ public class CTX301SensitiveWordsOptionTests
     {
         Assert.Equal(expected, Options.Default.Words.Match(name));
     }
+
+    /// <summary>The CTX399 message the error becomes.</summary>
+    private static string Message(string option, OptionError error) => error.ToDiagnostic(Location.None, option).GetMessage(CultureInfo.InvariantCulture);
 }

@@ -40,7 +40,7 @@ public class CTX303BaggageDroppedTests
         await Verify.VerifyAnalyzerAsync(
             Wrap($$"""        Baggage.SetBaggage({|#0:"{{key}}"|}, tenant);"""),
             Verify.Diagnostic("CTX303").WithLocation(0).WithSeverity(DiagnosticSeverity.Warning)
-                .WithArguments($"the key '{key}'", "it is not a W3C token (spaces, separators such as '/:;=@,' and non-ASCII characters are not allowed), so it is skipped without a log"));
+                .WithMessage($"The propagator will drop the key '{key}': it is not a W3C token (spaces, separators such as '/:;=@,' and non-ASCII characters are not allowed), so it is skipped without a log"));
     }
 
     [Theory]
@@ -80,9 +80,9 @@ public class CTX303BaggageDroppedTests
                 const string FitsEncoded = "{{new string(' ', 2730)}}";
             """),
             Verify.Diagnostic("CTX303").WithLocation(0).WithSeverity(DiagnosticSeverity.Warning)
-                .WithArguments("the entry 'k'", "it takes 8193 bytes once percent-encoded, over the 8192-byte header limit, so no baggage header is sent at all"),
+                .WithMessage("The propagator will drop the entry 'k': it takes 8193 bytes once percent-encoded, over the 8192-byte header limit, so no baggage header is sent at all"),
             Verify.Diagnostic("CTX303").WithLocation(1).WithSeverity(DiagnosticSeverity.Warning)
-                .WithArguments("the entry 'k'", "it takes 8195 bytes once percent-encoded, over the 8192-byte header limit, so no baggage header is sent at all"));
+                .WithMessage("The propagator will drop the entry 'k': it takes 8195 bytes once percent-encoded, over the 8192-byte header limit, so no baggage header is sent at all"));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public class CTX303BaggageDroppedTests
             Verify.Diagnostic("CTX303").WithLocation(2).WithSeverity(DiagnosticSeverity.Info),
             Verify.Diagnostic("CTX303").WithLocation(0).WithSeverity(DiagnosticSeverity.Info),
             Verify.Diagnostic("CTX303").WithLocation(1).WithSeverity(DiagnosticSeverity.Info)
-                .WithArguments("entries set in this loop", "the loop over 'user.Claims' is unbounded and the propagator stops at 180 entries or 8192 bytes"));
+                .WithMessage("The propagator will drop entries set in this loop: the loop over 'user.Claims' is unbounded and the propagator stops at 180 entries or 8192 bytes"));
     }
 
     private const string Items = "    List<string> items = new();";
@@ -251,7 +251,7 @@ public class CTX303BaggageDroppedTests
                     Baggage.SetBaggage("tenant", tenant);
             """),
             Verify.Diagnostic("CTX303").WithLocation(0).WithSeverity(DiagnosticSeverity.Info)
-                .WithArguments("the entry 'settings'", "its value is built by serialisation (JsonSerializer.Serialize), which grows with the data and can pass the 8192-byte header limit"),
+                .WithMessage("The propagator will drop the entry 'settings': its value is built by serialisation (JsonSerializer.Serialize), which grows with the data and can pass the 8192-byte header limit"),
             Verify.Diagnostic("CTX303").WithLocation(1).WithSeverity(DiagnosticSeverity.Info));
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using ContextAnalyzers.Rules;
 using ContextAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis;
@@ -21,6 +22,8 @@ public class CTX304BaggageKeyContractTests
         """;
 
     private const string CaseOrSeparators = "the keys differ only by case or separators, and baggage keys are compared ordinally";
+
+    private static string ReadNotWritten(string key, string written, string why) => $"Baggage key '{key}' is read here but nothing in this project writes it, and '{written}' is written: {why}";
     private const string OneCharacter = "the keys differ by one character";
 
     // ------------------------------------------------------------------ the runtime fact behind the rule
@@ -61,7 +64,7 @@ public class CTX304BaggageKeyContractTests
             """;
         foreach (var (at, key) in new[] { (1, "tenant-id"), (2, "TenantId"), (3, "tenant_id"), (4, "Tenant.Id") })
         {
-            test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX304").WithLocation(at).WithArguments(key, "tenant.id", CaseOrSeparators));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX304").WithLocation(at).WithMessage(ReadNotWritten(key, "tenant.id", CaseOrSeparators)));
         }
 
         test.FixedCode = Usings + """
@@ -294,9 +297,9 @@ public class CTX304BaggageKeyContractTests
                 }
             }
             """;
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX305").WithLocation(0).WithArguments("Region", "(did you mean 'region'?)"));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX305").WithLocation(1).WithArguments("tenant_id", "(did you mean 'tenant.id'?)"));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX305").WithLocation(2).WithArguments("unknown.key", "(add it to the schema file if the team agreed on it)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX305").WithLocation(0).WithMessage("Baggage key 'Region' is not in the baggage key schema (did you mean 'region'?)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX305").WithLocation(1).WithMessage("Baggage key 'tenant_id' is not in the baggage key schema (did you mean 'tenant.id'?)"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX305").WithLocation(2).WithMessage("Baggage key 'unknown.key' is not in the baggage key schema (add it to the schema file if the team agreed on it)"));
         test.FixedCode = Usings + """
             class C
             {
@@ -392,7 +395,7 @@ public class CTX304BaggageKeyContractTests
             "line 3 of 'baggage-keys.txt', 'svc.*.name', is not a W3C token (or a token followed by '*')",
         })
         {
-            test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithSpan("/0/Test0.cs", LinePosition(source, at.Start).Line, LinePosition(source, at.Start).Character, LinePosition(source, at.End).Line, LinePosition(source, at.End).Character).WithArguments(CTX304BaggageKeyContractAnalyzer.SchemaOption, error));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX399").WithSpan("/0/Test0.cs", LinePosition(source, at.Start).Line, LinePosition(source, at.Start).Character, LinePosition(source, at.End).Line, LinePosition(source, at.End).Character).WithMessage($"Option '{CTX304BaggageKeyContractAnalyzer.SchemaOption}' has an invalid value: {error}"));
         }
 
         await test.RunAsync();
@@ -433,7 +436,8 @@ public class CTX304BaggageKeyContractTests
 
         var missing = CTX304BaggageKeyContractAnalyzer.KeySchema.Load(" , nope.txt", files, default);
         Assert.True(missing.IsEmpty);
-        Assert.Equal(new[] { "'nope.txt' names no AdditionalFiles item of the project" }, missing.Errors);
+        var error = Assert.Single(missing.Errors);
+        Assert.Equal("Option 'o' has an invalid value: 'nope.txt' names no AdditionalFiles item of the project", error.ToDiagnostic(Location.None, "o").GetMessage(CultureInfo.InvariantCulture));
     }
 
     // ------------------------------------------------------------------ the near-miss test

@@ -54,5 +54,5 @@ public class CTX399AmbientMembersOptionTests
     public Task No_option_no_diagnostic() => Verify.VerifyAnalyzerAsync(Source.Replace("{|#0:namespace|}", "namespace"));
 
     private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Error(string error)
-        => Verify.Diagnostic("CTX399").WithLocation(0).WithArguments(AmbientMembers.MembersOption, error);
+        => Verify.Diagnostic("CTX399").WithLocation(0).WithMessage($"Option '{AmbientMembers.MembersOption}' has an invalid value: {error}");
 }

@@ -39,7 +39,7 @@ public class CTX404BaggagePropagatorMissingTests
                 static readonly TextMapPropagator Propagator = new CompositeTextMapPropagator(new TextMapPropagator[] { new TraceContextPropagator(), new BaggagePropagator() });
             """),
             Key,
-            Verify.Diagnostic("CTX404").WithLocation(0).WithArguments("it injects baggage"));
+            Verify.Diagnostic("CTX404").WithLocation(0).WithMessage("This propagator has no BaggagePropagator, but it injects baggage"));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class CTX404BaggagePropagatorMissingTests
                     var tenant = propagator.Extract(default, headers, (c, k) => c.TryGetValue(k, out var v) ? new[] { v } : null).Baggage.GetBaggage("tenant");
             """),
             Key,
-            Verify.Diagnostic("CTX404").WithLocation(0).WithArguments("the Baggage of its Extract result is read"));
+            Verify.Diagnostic("CTX404").WithLocation(0).WithMessage("This propagator has no BaggagePropagator, but the Baggage of its Extract result is read"));
     }
 
     [Fact]
@@ -105,8 +105,8 @@ public class CTX404BaggagePropagatorMissingTests
                 public static void Begin(string tenant) => Baggage.SetBaggage("tenant", tenant);
             }
             """;
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(0).WithArguments("it is the default propagator and this compilation writes baggage"));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(1).WithArguments("it is the default propagator and this compilation writes baggage"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(0).WithMessage("This propagator has no BaggagePropagator, but it is the default propagator and this compilation writes baggage"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(1).WithMessage("This propagator has no BaggagePropagator, but it is the default propagator and this compilation writes baggage"));
         test.FixedCode = """
             using OpenTelemetry;
             using OpenTelemetry.Context.Propagation;
@@ -150,8 +150,8 @@ public class CTX404BaggagePropagatorMissingTests
                 }
             }
             """;
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(0).WithArguments("it injects baggage"));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(1).WithArguments("it injects baggage"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(0).WithMessage("This propagator has no BaggagePropagator, but it injects baggage"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CTX404").WithLocation(1).WithMessage("This propagator has no BaggagePropagator, but it injects baggage"));
         test.FixedCode = Header + """
             public static class Telemetry
             {

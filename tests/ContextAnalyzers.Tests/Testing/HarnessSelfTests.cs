@@ -77,7 +77,27 @@ public class HarnessSelfTests
         var source = Source.Replace("[|Bad()|]", "{|#0:Bad()|}", StringComparison.Ordinal);
         await CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.VerifyAnalyzerAsync(source, CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.Diagnostic("TEST001").WithLocation(0).WithArguments("Bad"));
         var ex = await Fails(() => CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.VerifyAnalyzerAsync(source, CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.Diagnostic("TEST001").WithLocation(0).WithArguments("Good")));
-        Assert.Contains("arguments", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Do not call Good", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Arguments_are_checked_in_the_sentence_and_a_rule_with_several_sentences_needs_the_message()
+    {
+        var source = Source.Replace("[|Bad()|]", "{|#0:Bad()|}", StringComparison.Ordinal);
+
+        // The arguments are formatted into the rule's sentence, which the framework compares with the reported message.
+        var expected = MarkupExpectations.WithArgumentsChecked(
+            CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.Diagnostic("TEST001").WithArguments("Bad"),
+            ImmutableArray.Create(CallsBadAnalyzer.Rule));
+        Assert.Equal("Do not call Bad", expected.Message);
+        var tooMany = await Fails(() => CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.VerifyAnalyzerAsync(source, CodeFixVerifier<CallsBadAnalyzer, RenameBadFix>.Diagnostic("TEST001").WithLocation(0).WithArguments("Bad", "extra")));
+        Assert.Contains("takes 1", tooMany.Message, StringComparison.Ordinal);
+
+        // Two sentences under one ID: WithArguments cannot say which one is meant; WithMessage can.
+        var ambiguous = await Fails(() => AnalyzerVerifier<TwoSentencesAnalyzer>.VerifyAnalyzerAsync(source, AnalyzerVerifier<TwoSentencesAnalyzer>.Diagnostic("TEST003").WithLocation(0).WithArguments("Bad")));
+        Assert.Contains("WithMessage", ambiguous.Message, StringComparison.Ordinal);
+        await AnalyzerVerifier<TwoSentencesAnalyzer>.VerifyAnalyzerAsync(source, AnalyzerVerifier<TwoSentencesAnalyzer>.Diagnostic("TEST003").WithLocation(0).WithMessage("Bad is called here"));
+        await Fails(() => AnalyzerVerifier<TwoSentencesAnalyzer>.VerifyAnalyzerAsync(source, AnalyzerVerifier<TwoSentencesAnalyzer>.Diagnostic("TEST003").WithLocation(0).WithMessage("Do not call Bad")));
     }
 
     [Fact]
@@ -231,6 +251,32 @@ public class HarnessSelfTests
                     if (inv.Expression is IdentifierNameSyntax { Identifier.ValueText: "Bad" })
                     {
                         c.ReportDiagnostic(Diagnostic.Create(Rule, inv.GetLocation(), "Bad"));
+                    }
+                },
+                SyntaxKind.InvocationExpression);
+        }
+    }
+
+    /// <summary>One ID, two sentences (the way CTX102 or CTX303 hold one sentence per shape); reports the second.</summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class TwoSentencesAnalyzer : DiagnosticAnalyzer
+    {
+        public static readonly DiagnosticDescriptor First = new("TEST003", "Do not call Bad", "Do not call {0}", "Test", DiagnosticSeverity.Warning, true);
+
+        public static readonly DiagnosticDescriptor Second = new("TEST003", "Do not call Bad", "{0} is called here", "Test", DiagnosticSeverity.Warning, true);
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(First, Second);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterSyntaxNodeAction(
+                c =>
+                {
+                    if (((InvocationExpressionSyntax)c.Node).Expression is IdentifierNameSyntax { Identifier.ValueText: "Bad" })
+                    {
+                        c.ReportDiagnostic(Diagnostic.Create(Second, c.Node.GetLocation(), "Bad"));
                     }
                 },
                 SyntaxKind.InvocationExpression);

@@ -20,11 +20,13 @@ internal static class MarkupExpectations
     {
         for (var i = 0; i < state.ExpectedDiagnostics.Count; i++)
         {
-            var e = state.ExpectedDiagnostics[i];
+            var e = WithArgumentsChecked(state.ExpectedDiagnostics[i], supported);
             if (e.Spans.Length <= 1)
             {
-                state.ExpectedDiagnostics[i] = e.WithOptions(e.Options | DiagnosticOptions.IgnoreAdditionalLocations);
+                e = e.WithOptions(e.Options | DiagnosticOptions.IgnoreAdditionalLocations);
             }
+
+            state.ExpectedDiagnostics[i] = e;
         }
 
         var sources = state.Sources.ToList();
@@ -35,6 +37,40 @@ internal static class MarkupExpectations
             state.Sources.Add((path, SourceText.From(kept, content.Encoding, content.ChecksumAlgorithm)));
             state.ExpectedDiagnostics.AddRange(results);
         }
+    }
+
+    /// <summary>
+    /// <c>Diagnostic(id).WithArguments(..)</c> checks the message: the framework keeps a message suppressed by
+    /// <c>WithMessage(null)</c> (which <c>Diagnostic(id)</c> sets) even after <c>WithArguments</c>, so the arguments are
+    /// formatted here into the rule's sentence, which the framework then compares. A rule with several sentences under its
+    /// ID cannot tell which one the arguments fill in: such a test states the sentence with <c>WithMessage</c>.
+    /// </summary>
+    internal static DiagnosticResult WithArgumentsChecked(DiagnosticResult expected, ImmutableArray<DiagnosticDescriptor> supported)
+    {
+        if (expected.MessageArguments is not { } arguments || expected.Message is not null)
+        {
+            return expected;
+        }
+
+        var descriptors = supported.Where(d => d.Id == expected.Id).ToList();
+        if (descriptors.Count == 0)
+        {
+            return expected;
+        }
+
+        if (descriptors.Count > 1)
+        {
+            throw new InvalidOperationException($"{expected.Id} has {descriptors.Count} messages, so WithArguments cannot say which one it fills in: assert the sentence with WithMessage(\"...\").");
+        }
+
+        var format = descriptors[0].MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var placeholders = System.Text.RegularExpressions.Regex.Matches(format, @"\{[0-9]+\}").Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value).Distinct().Count();
+        if (placeholders != arguments.Length)
+        {
+            throw new InvalidOperationException($"{expected.Id}: WithArguments gives {arguments.Length} argument(s), but the message '{format}' takes {placeholders}.");
+        }
+
+        return expected.WithMessage(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, arguments));
     }
 
     /// <summary>The text with only <c>{|#n:</c> markup left, and the results of the other markup (spans in the plain text).</summary>
