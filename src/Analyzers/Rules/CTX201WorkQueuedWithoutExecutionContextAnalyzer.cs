@@ -154,15 +154,18 @@ namespace ContextAnalyzers.Rules
         internal static IEnumerable<(IOperation Operation, string Starter, IOperation? Callback)> RegionWork(IInvocationOperation suppress, IOperation function, FlowGraphSource graphs)
         {
             var start = suppress.Syntax.Span.End;
+            var end = FlowOperations.SuppressFlowRegionEnd(suppress, function);
             foreach (var operation in FlowOperations.OwnOperations(function))
             {
-                if (operation.Syntax.SpanStart < start)
+                var position = operation.Syntax.SpanStart;
+                if (position < start)
                 {
                     continue;
                 }
 
+                // Before the first restore by position the work runs suppressed; after it, the graph decides.
                 var starter = WorkStarter(operation, out var callback);
-                if (starter is not null && FlowOperations.MayRunSuppressed(suppress, operation, function, graphs))
+                if (starter is not null && (position < end || FlowOperations.MayRunSuppressed(suppress, operation, function, graphs)))
                 {
                     yield return (operation, starter, callback);
                 }

@@ -133,6 +133,12 @@ namespace ContextAnalyzers.Rules
         /// </summary>
         private static bool UndoesOnEveryPathThroughFinally(IInvocationOperation undo, ILocalSymbol? local, in FlowGraphSource graphs)
         {
+            // A statement of the finally block itself (blocks only between them) runs on every path through it: no graph.
+            if (IsUnconditionalInFinally(undo.Syntax))
+            {
+                return true;
+            }
+
             var cfg = FlowGraphs.GraphOfFunctionAround(undo, graphs);
             var types = KnownTypes.Of(undo); // the graph's own operations have no semantic model
             if (cfg is null || types is null)
@@ -212,6 +218,30 @@ namespace ContextAnalyzers.Rules
             }
 
             return true;
+        }
+
+        private static bool IsUnconditionalInFinally(SyntaxNode undo)
+        {
+            var statement = undo.FirstAncestorOrSelf<StatementSyntax>();
+            if (statement is not ExpressionStatementSyntax expression || expression.Expression != undo)
+            {
+                return false;
+            }
+
+            for (var parent = statement.Parent; parent is not null; parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case BlockSyntax { Parent: FinallyClauseSyntax }:
+                        return true;
+                    case BlockSyntax:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsUndo(IInvocationOperation invocation, ILocalSymbol? local, KnownTypes types)
