@@ -51,6 +51,13 @@ namespace ContextAnalyzers
         GetBaggage = 1UL << 34,
         GetBaggageItem = 1UL << 35,
         BeginScope = 1UL << 36,
+        Run = 1UL << 37,
+        StartNew = 1UL << 38,
+        Thread = 1UL << 39,
+        Timer = 1UL << 40,
+
+        /// <summary>What starts long-lived work: <c>Task.Run</c>, <c>StartNew</c>, <c>new Thread</c>, a timer.</summary>
+        WorkNames = Run | StartNew | Thread | Timer,
 
         /// <summary>The names an activity or span is ended with.</summary>
         EndNames = Stop | Dispose | End,
@@ -284,17 +291,19 @@ namespace ContextAnalyzers
             switch (length)
             {
                 case 3:
-                    return Is(text, start, "End") ? Names.End : Is(text, start, "Add") ? Names.Add : Names.None;
+                    return Is(text, start, "End") ? Names.End : Is(text, start, "Add") ? Names.Add : Is(text, start, "Run") ? Names.Run : Names.None;
                 case 4:
                     return Is(text, start, "Stop") ? Names.Stop : Names.None;
                 case 5:
-                    return Is(text, start, "Start") ? Names.Start : Names.None;
+                    return Is(text, start, "Start") ? Names.Start : Is(text, start, "Timer") ? Names.Timer : Names.None;
                 case 6:
-                    return Is(text, start, "Create") ? Names.Create : Is(text, start, "Inject") ? Names.Inject : Is(text, start, "TryAdd") ? Names.TryAdd : Names.None;
+                    return Is(text, start, "Create") ? Names.Create : Is(text, start, "Inject") ? Names.Inject : Is(text, start, "TryAdd") ? Names.TryAdd
+                        : Is(text, start, "Thread") ? Names.Thread : Names.None;
                 case 7:
                     return Is(text, start, "Dispose") ? Names.Dispose : Is(text, start, "Extract") ? Names.Extract : Is(text, start, "Current") ? Names.Current : Is(text, start, "Enqueue") ? Names.Enqueue : Names.None;
                 case 8:
-                    return Is(text, start, "SetValue") ? Names.SetValue : Is(text, start, "WithSpan") ? Names.WithSpan : Is(text, start, "TryWrite") ? Names.TryWrite : Names.None;
+                    return Is(text, start, "SetValue") ? Names.SetValue : Is(text, start, "WithSpan") ? Names.WithSpan : Is(text, start, "TryWrite") ? Names.TryWrite
+                        : Is(text, start, "StartNew") ? Names.StartNew : Names.None;
                 case 9:
                     return Is(text, start, "StartSpan") ? Names.StartSpan : Names.None;
                 case 10:

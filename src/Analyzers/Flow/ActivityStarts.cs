@@ -156,8 +156,6 @@ namespace ContextAnalyzers.Flow
             return false;
         }
 
-        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>>> HelperNames = new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>>>();
-
         /// <summary>
         /// The names of the compilation's methods that return a started activity. Decided once per compilation from the
         /// files that name a start method (one lookup in each file's shared <see cref="NameIndex"/>), then a syntax check of
@@ -167,11 +165,29 @@ namespace ContextAnalyzers.Flow
         /// </summary>
         public static ImmutableHashSet<string> StartHelperNames(KnownTypes types, CancellationToken cancellationToken)
         {
-            if (HelperNames.TryGetValue(types, out var known))
+            // One thread computes, the others wait: every body's gate asks at once when the analysis starts. A cancelled
+            // computation stores nothing (the next caller computes again), unlike a Lazy, which would keep the exception.
+            var box = HelperNames.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>?>());
+            if (Volatile.Read(ref box.Value) is { } known)
             {
-                return known.Value;
+                return known;
             }
 
+            lock (box)
+            {
+                if (box.Value is null)
+                {
+                    Volatile.Write(ref box.Value, ComputeStartHelperNames(types, cancellationToken));
+                }
+
+                return box.Value!;
+            }
+        }
+
+        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>> HelperNames = new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>>();
+
+        private static ImmutableHashSet<string> ComputeStartHelperNames(KnownTypes types, CancellationToken cancellationToken)
+        {
             // Methods declared to return an activity, in the files that name a start method; then, a few rounds, in the
             // files that name a helper found so far: a helper may start through another helper (OpenConnection calls
             // source.StartRabbitMQActivity(..), which calls CreateActivity(..)?.Start()).
@@ -216,7 +232,7 @@ namespace ContextAnalyzers.Flow
                 }
             }
 
-            return HelperNames.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>>(names.ToImmutable())).Value;
+            return names.ToImmutable();
         }
 
         private static readonly ConditionalWeakTable<ImmutableHashSet<string>, ConditionalWeakTable<SyntaxTree, int[]>> HelperMentions =

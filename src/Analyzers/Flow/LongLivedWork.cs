@@ -44,11 +44,19 @@ namespace ContextAnalyzers.Flow
         private static Location? Compute(IMethodSymbol method, CancellationToken cancellationToken)
         {
             var body = Body(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
-            if (body is null || SuppressesOrRoots(body))
+
+            // Most callees name nothing that starts work: one lookup in the file's shared name index, no walk of the body.
+            if (body is null || (NameIndex.Get(body.SyntaxTree, cancellationToken).In(body.Span) & Names.WorkNames) == Names.None)
             {
                 return null;
             }
 
+            var start = FindStart(method, body, cancellationToken);
+            return start is null || SuppressesOrRoots(body) ? null : start;
+        }
+
+        private static Location? FindStart(IMethodSymbol method, SyntaxNode body, CancellationToken cancellationToken)
+        {
             HashSet<string>? threads = null;
             foreach (var node in OwnNodes(body))
             {

@@ -17,7 +17,7 @@ public class NameIndexTests
         var data = new TheoryData<string>();
         foreach (var value in Enum.GetValues<Names>())
         {
-            if (value is not (Names.None or Names.EndNames or Names.FlowNames))
+            if (value is not (Names.None or Names.EndNames or Names.FlowNames or Names.WorkNames))
             {
                 data.Add(value.ToString());
             }
