@@ -203,7 +203,7 @@ namespace ContextAnalyzers.Flow
                     continue;
                 }
 
-                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is not (BlockSyntax or ArrowExpressionClauseSyntax)))
+                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
                 {
                     if (node is MethodDeclarationSyntax method && ReturnsActivityType(method.ReturnType))
                     {

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -106,11 +107,25 @@ namespace ContextAnalyzers.Flow
             return null;
         }
 
+        private const Names StartNames = Names.StartActivity | Names.CreateActivity | Names.Start | Names.StartActiveSpan | Names.StartSpan | Names.StartRootSpan;
+
+        private static readonly LiveActivity[] None = new LiveActivity[0];
+
         private static LiveActivity[] StartsIn(IOperation function, KnownTypes types, CancellationToken cancellationToken)
         {
             if (StartsByFunction.TryGetValue(function, out var known))
             {
                 return known;
+            }
+
+            // A function that names no start method and no start helper starts nothing: one lookup in the file's shared
+            // name index instead of a walk of its operations (most functions asked about queue work with no activity).
+            // A compilation that neither references OpenTelemetry nor spells a telemetry word in any file starts none.
+            if (!types.MayUseTelemetry(cancellationToken)
+                || !NameIndex.Any(ImmutableArray.Create(function), StartNames, cancellationToken)
+                && !ActivityStarts.CallsStartHelper(ImmutableArray.Create(function), ActivityStarts.StartHelperNames(types, cancellationToken), cancellationToken))
+            {
+                return StartsByFunction.GetValue(function, _ => None);
             }
 
             // Built outside the table's lock; a cancelled search caches nothing.

@@ -38,15 +38,23 @@ namespace ContextAnalyzers.Flow
                 return null;
             }
 
-            return Summaries.Get(callee, compilation, cancellationToken);
+            // Most callees name nothing that starts work: one lookup in the file's shared name index decides, with no walk
+            // of the body and no entry in the summaries (whose shared table is the costlier step when every callee is
+            // added to it).
+            var definition = callee.OriginalDefinition;
+            var body = Body(definition.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
+            if (body is null || (NameIndex.Get(body.SyntaxTree, cancellationToken).In(body.Span) & Names.WorkNames) == Names.None)
+            {
+                return null;
+            }
+
+            return Summaries.Get(definition, compilation, cancellationToken);
         }
 
         private static Location? Compute(IMethodSymbol method, CancellationToken cancellationToken)
         {
             var body = Body(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
-
-            // Most callees name nothing that starts work: one lookup in the file's shared name index, no walk of the body.
-            if (body is null || (NameIndex.Get(body.SyntaxTree, cancellationToken).In(body.Span) & Names.WorkNames) == Names.None)
+            if (body is null)
             {
                 return null;
             }

@@ -150,7 +150,16 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            return Summaries.Get(callee, compilation, cancellationToken);
+            // A helper that writes Activity.Current names Current: one lookup in the file's shared name index keeps the
+            // other callees out of the summaries' table.
+            var definition = callee.OriginalDefinition;
+            var declaration = definition.DeclaringSyntaxReferences[0];
+            if ((NameIndex.Get(declaration.SyntaxTree, cancellationToken).In(declaration.Span) & Names.Current) == Names.None)
+            {
+                return null;
+            }
+
+            return Summaries.Get(definition, compilation, cancellationToken);
         }
 
         private static (int Ordinal, Location Write)? Compute(IMethodSymbol method, CancellationToken cancellationToken)

@@ -134,7 +134,7 @@ namespace ContextAnalyzers.Rules
         private static bool UndoesOnEveryPathThroughFinally(IInvocationOperation undo, ILocalSymbol? local, in FlowGraphSource graphs)
         {
             // A statement of the finally block itself (blocks only between them) runs on every path through it: no graph.
-            if (IsUnconditionalInFinally(undo.Syntax))
+            if (IsUnconditionalInFinally(undo.Syntax) || IsRestoreGuardedInFinally(undo))
             {
                 return true;
             }
@@ -223,11 +223,31 @@ namespace ContextAnalyzers.Rules
         private static bool IsUnconditionalInFinally(SyntaxNode undo)
         {
             var statement = undo.FirstAncestorOrSelf<StatementSyntax>();
-            if (statement is not ExpressionStatementSyntax expression || expression.Expression != undo)
+            return statement is ExpressionStatementSyntax expression && expression.Expression == undo && IsStatementOfFinally(statement);
+        }
+
+        /// <summary>
+        /// <c>finally { if (restoreFlow) ExecutionContext.RestoreFlow(); }</c> (or a test of <c>IsFlowSuppressed()</c>): the
+        /// guarded pattern, which the graph walk would accept too; the common shape needs no graph.
+        /// </summary>
+        private static bool IsRestoreGuardedInFinally(IInvocationOperation undo)
+        {
+            var statement = undo.Parent as IExpressionStatementOperation;
+            var parent = statement?.Parent;
+            if (parent is IBlockOperation { Operations.Length: 1 } block)
             {
-                return false;
+                parent = block.Parent;
             }
 
+            return parent is IConditionalOperation { WhenFalse: null, Syntax: IfStatementSyntax @if } conditional
+                && KnownTypes.Of(undo) is { } types
+                && IsRestoreGuard(conditional.Condition, types)
+                && IsStatementOfFinally(@if);
+        }
+
+        /// <summary>A statement of a <c>finally</c> block, only blocks between them: it runs on every path through the finally.</summary>
+        private static bool IsStatementOfFinally(StatementSyntax statement)
+        {
             for (var parent = statement.Parent; parent is not null; parent = parent.Parent)
             {
                 switch (parent)

@@ -39,8 +39,20 @@ namespace ContextAnalyzers.Rules
                         return;
                     }
 
-                    block.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
-                    block.RegisterOperationAction(c => CTX204CalleeStartsWork.Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor), OperationKind.ObjectCreation);
+                    block.RegisterOperationAction(
+                        c =>
+                        {
+                            if (c.Operation is IInvocationOperation)
+                            {
+                                Analyze(c, types);
+                            }
+                            else
+                            {
+                                CTX204CalleeStartsWork.Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor);
+                            }
+                        },
+                        OperationKind.Invocation,
+                        OperationKind.ObjectCreation);
                 });
             });
         }
@@ -128,11 +140,15 @@ namespace ContextAnalyzers.Rules
                 return WorkKind.None;
             }
 
-            var returnType = method.ReturnType.OriginalDefinition;
-            if (!SymbolEqualityComparer.Default.Equals(returnType, types.Task)
+            // The call's type is its return type, already bound; most calls return neither a task nor a value task, and a
+            // name comparison says so without the symbol comparisons.
+            var returnType = invocation.Type?.OriginalDefinition;
+            if (returnType is null
+                || returnType.Name is not ("Task" or "ValueTask")
+                || (!SymbolEqualityComparer.Default.Equals(returnType, types.Task)
                 && !SymbolEqualityComparer.Default.Equals(returnType, types.TaskOfT)
                 && !SymbolEqualityComparer.Default.Equals(returnType, types.ValueTask)
-                && !SymbolEqualityComparer.Default.Equals(returnType, types.ValueTaskOfT))
+                && !SymbolEqualityComparer.Default.Equals(returnType, types.ValueTaskOfT)))
             {
                 return WorkKind.None;
             }
