@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -173,6 +174,17 @@ namespace ContextAnalyzers.Flow
                 return known;
             }
 
+            // Most of the computation is the name index of every file, which the other rules need too: callers that would
+            // wait for the lock build indexes instead, from the other end of the list, and the one that computes finds
+            // them built.
+            var trees = types.Compilation.SyntaxTrees as IReadOnlyList<SyntaxTree> ?? types.Compilation.SyntaxTrees.ToList();
+            var reverse = (Interlocked.Increment(ref helperNameCallers) & 1) == 0;
+            for (var i = 0; i < trees.Count && Volatile.Read(ref box.Value) is null; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                NameIndex.Get(trees[reverse ? trees.Count - 1 - i : i], cancellationToken);
+            }
+
             lock (box)
             {
                 if (box.Value is null)
@@ -183,6 +195,8 @@ namespace ContextAnalyzers.Flow
                 return box.Value!;
             }
         }
+
+        private static int helperNameCallers;
 
         private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>> HelperNames = new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>>();
 
@@ -244,6 +258,14 @@ namespace ContextAnalyzers.Flow
         /// comment or string only opens the gate), then each block asks whether a hit lies in its span.
         /// </summary>
         public static bool CallsStartHelper(ImmutableArray<IOperation> blocks, ImmutableHashSet<string> helperNames, CancellationToken cancellationToken)
+            => MentionsAny(blocks, helperNames, cancellationToken);
+
+        /// <summary>
+        /// Does the text of the blocks spell one of <paramref name="helperNames"/> as a whole identifier? The same search as
+        /// <see cref="CallsStartHelper"/>, for any set of names found once per compilation (keep the set's instance: the
+        /// per-file hits are cached by it).
+        /// </summary>
+        public static bool MentionsAny(ImmutableArray<IOperation> blocks, ImmutableHashSet<string> helperNames, CancellationToken cancellationToken)
         {
             if (helperNames.IsEmpty)
             {

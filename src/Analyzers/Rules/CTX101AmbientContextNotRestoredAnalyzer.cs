@@ -60,6 +60,9 @@ namespace ContextAnalyzers.Rules
                 // Across a call: a helper that makes a message's activity current, called per message from a loop.
                 if (types.Activity is not null)
                 {
+                    // The helpers' names are found once, here, while the other analyzers start: a loop that asked first
+                    // would make the other threads wait for them.
+                    CTX101HelperCalledPerMessage.CandidateNames(types, start.CancellationToken);
                     start.RegisterOperationAction(c => CTX101HelperCalledPerMessage.Analyze(c, types), OperationKind.Loop);
                 }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
@@ -41,6 +42,14 @@ namespace ContextAnalyzers.Rules
                 || function is IAnonymousFunctionOperation
                 || FunctionSymbol(function, context.ContainingSymbol) is not { IsAsync: false } method
                 || AmbientOwnership.IsStartupCode(method, context.ContainingSymbol))
+            {
+                return;
+            }
+
+            // Most loops call no helper that could write Activity.Current: the loop's text is searched for the names of
+            // the compilation's candidates (found once) before its operations are walked.
+            var candidates = CandidateNames(types, context.CancellationToken);
+            if (candidates.IsEmpty || !ActivityStarts.MentionsAny(ImmutableArray.Create(loop.Body), candidates, context.CancellationToken))
             {
                 return;
             }
@@ -160,6 +169,70 @@ namespace ContextAnalyzers.Rules
             }
 
             return Summaries.Get(definition, compilation, cancellationToken);
+        }
+
+        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>> Candidates =
+            new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>>();
+
+        /// <summary>
+        /// The names of the compilation's methods that may be such a helper: <c>void</c>, not <c>async</c>, with a body that
+        /// names <c>Current</c>, in the files whose shared name index has it. A gate for the loops, decided once per
+        /// compilation by one thread (the others wait); a cancelled search stores nothing.
+        /// </summary>
+        public static ImmutableHashSet<string> CandidateNames(KnownTypes types, CancellationToken cancellationToken)
+        {
+            var box = Candidates.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>?>());
+            if (Volatile.Read(ref box.Value) is { } known)
+            {
+                return known;
+            }
+
+            lock (box)
+            {
+                if (box.Value is null)
+                {
+                    var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+                    foreach (var tree in types.Compilation.SyntaxTrees)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var index = NameIndex.Get(tree, cancellationToken);
+                        if ((index.In(new Microsoft.CodeAnalysis.Text.TextSpan(0, int.MaxValue)) & Names.Current) == Names.None)
+                        {
+                            continue;
+                        }
+
+                        foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+                        {
+                            if (node is MethodDeclarationSyntax { ReturnType: PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword } } method
+                                && !method.Modifiers.Any(SyntaxKind.AsyncKeyword)
+                                && ((SyntaxNode?)method.Body ?? method.ExpressionBody) is { } body
+                                && (index.In(body.Span) & Names.Current) != Names.None
+                                && WritesActivityCurrent(body))
+                            {
+                                names.Add(method.Identifier.ValueText);
+                            }
+                        }
+                    }
+
+                    Volatile.Write(ref box.Value, names.ToImmutable());
+                }
+
+                return box.Value!;
+            }
+        }
+
+        private static bool WritesActivityCurrent(SyntaxNode body)
+        {
+            foreach (var node in body.DescendantNodes())
+            {
+                if (node is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Current" } access }
+                    && AmbientOwnership.LastName(access.Expression) == "Activity")
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static (int Ordinal, Location Write)? Compute(IMethodSymbol method, CancellationToken cancellationToken)

@@ -30,6 +30,10 @@ namespace ContextAnalyzers.Rules
                     return;
                 }
 
+                // The names of the compilation's start helpers are found once, here, while the other analyzers start: the
+                // first body gate that asked would make every other thread wait for them.
+                ActivityStarts.StartHelperNames(types, start.CancellationToken);
+
                 // Only bodies that start an activity can have a live one: a cheap syntactic gate per code block.
                 start.RegisterOperationBlockStartAction(block =>
                 {
