@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -165,40 +164,9 @@ namespace ContextAnalyzers.Flow
         /// no start method itself, but names the helper.
         /// </summary>
         public static ImmutableHashSet<string> StartHelperNames(KnownTypes types, CancellationToken cancellationToken)
-        {
-            // One thread computes, the others wait: every body's gate asks at once when the analysis starts. A cancelled
-            // computation stores nothing (the next caller computes again), unlike a Lazy, which would keep the exception.
-            var box = HelperNames.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>?>());
-            if (Volatile.Read(ref box.Value) is { } known)
-            {
-                return known;
-            }
+            => HelperNames.Get(types, cancellationToken);
 
-            // Most of the computation is the name index of every file, which the other rules need too: callers that would
-            // wait for the lock build indexes instead, from the other end of the list, and the one that computes finds
-            // them built.
-            var trees = types.Compilation.SyntaxTrees as IReadOnlyList<SyntaxTree> ?? types.Compilation.SyntaxTrees.ToList();
-            var reverse = (Interlocked.Increment(ref helperNameCallers) & 1) == 0;
-            for (var i = 0; i < trees.Count && Volatile.Read(ref box.Value) is null; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                NameIndex.Get(trees[reverse ? trees.Count - 1 - i : i], cancellationToken);
-            }
-
-            lock (box)
-            {
-                if (box.Value is null)
-                {
-                    Volatile.Write(ref box.Value, ComputeStartHelperNames(types, cancellationToken));
-                }
-
-                return box.Value!;
-            }
-        }
-
-        private static int helperNameCallers;
-
-        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>> HelperNames = new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>>();
+        private static readonly CompilationNames HelperNames = new CompilationNames(ComputeStartHelperNames);
 
         private static ImmutableHashSet<string> ComputeStartHelperNames(KnownTypes types, CancellationToken cancellationToken)
         {
@@ -207,22 +175,11 @@ namespace ContextAnalyzers.Flow
             // source.StartRabbitMQActivity(..), which calls CreateActivity(..)?.Start()).
             var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             var candidates = new List<MethodDeclarationSyntax>();
-            foreach (var tree in types.Compilation.SyntaxTrees)
+            foreach (var (method, _) in CompilationNames.Methods(types.Compilation, Names.StartActivity | Names.StartActiveSpan | Names.Start, cancellationToken))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var index = NameIndex.Get(tree, cancellationToken);
-                var namesStart = (index.In(new Microsoft.CodeAnalysis.Text.TextSpan(0, int.MaxValue)) & (Names.StartActivity | Names.StartActiveSpan | Names.Start)) != Names.None;
-                if (!namesStart)
+                if (ReturnsActivityType(method.ReturnType))
                 {
-                    continue;
-                }
-
-                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
-                {
-                    if (node is MethodDeclarationSyntax method && ReturnsActivityType(method.ReturnType))
-                    {
-                        candidates.Add(method);
-                    }
+                    candidates.Add(method);
                 }
             }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using ContextAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
@@ -159,66 +158,39 @@ namespace ContextAnalyzers.Rules
                 return null;
             }
 
-            // A helper that writes Activity.Current names Current: one lookup in the file's shared name index keeps the
-            // other callees out of the summaries' table.
-            var definition = callee.OriginalDefinition;
-            var declaration = definition.DeclaringSyntaxReferences[0];
-            if ((NameIndex.Get(declaration.SyntaxTree, cancellationToken).In(declaration.Span) & Names.Current) == Names.None)
+            // A callee whose name is no candidate's is no helper: it stays out of the summaries' table.
+            if (!CandidateNames(KnownTypes.Get(compilation), cancellationToken).Contains(callee.Name))
             {
                 return null;
             }
 
-            return Summaries.Get(definition, compilation, cancellationToken);
+            return Summaries.Get(callee, compilation, cancellationToken);
         }
 
-        private static readonly ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>> Candidates =
-            new ConditionalWeakTable<KnownTypes, StrongBox<ImmutableHashSet<string>?>>();
+        private static readonly CompilationNames Candidates = new CompilationNames(ComputeCandidateNames);
 
         /// <summary>
         /// The names of the compilation's methods that may be such a helper: <c>void</c>, not <c>async</c>, with a body that
-        /// names <c>Current</c>, in the files whose shared name index has it. A gate for the loops, decided once per
-        /// compilation by one thread (the others wait); a cancelled search stores nothing.
+        /// writes <c>Activity.Current</c>. The loops' gate, and the callees' (a callee of another name is no helper).
         /// </summary>
-        public static ImmutableHashSet<string> CandidateNames(KnownTypes types, CancellationToken cancellationToken)
+        public static ImmutableHashSet<string> CandidateNames(KnownTypes types, CancellationToken cancellationToken) => Candidates.Get(types, cancellationToken);
+
+        private static ImmutableHashSet<string> ComputeCandidateNames(KnownTypes types, CancellationToken cancellationToken)
         {
-            var box = Candidates.GetValue(types, _ => new StrongBox<ImmutableHashSet<string>?>());
-            if (Volatile.Read(ref box.Value) is { } known)
+            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            foreach (var (method, index) in CompilationNames.Methods(types.Compilation, Names.Current, cancellationToken))
             {
-                return known;
-            }
-
-            lock (box)
-            {
-                if (box.Value is null)
+                if (method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword }
+                    && !method.Modifiers.Any(SyntaxKind.AsyncKeyword)
+                    && ((SyntaxNode?)method.Body ?? method.ExpressionBody) is { } body
+                    && (index.In(body.Span) & Names.Current) != Names.None
+                    && WritesActivityCurrent(body))
                 {
-                    var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-                    foreach (var tree in types.Compilation.SyntaxTrees)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var index = NameIndex.Get(tree, cancellationToken);
-                        if ((index.In(new Microsoft.CodeAnalysis.Text.TextSpan(0, int.MaxValue)) & Names.Current) == Names.None)
-                        {
-                            continue;
-                        }
-
-                        foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
-                        {
-                            if (node is MethodDeclarationSyntax { ReturnType: PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword } } method
-                                && !method.Modifiers.Any(SyntaxKind.AsyncKeyword)
-                                && ((SyntaxNode?)method.Body ?? method.ExpressionBody) is { } body
-                                && (index.In(body.Span) & Names.Current) != Names.None
-                                && WritesActivityCurrent(body))
-                            {
-                                names.Add(method.Identifier.ValueText);
-                            }
-                        }
-                    }
-
-                    Volatile.Write(ref box.Value, names.ToImmutable());
+                    names.Add(method.Identifier.ValueText);
                 }
-
-                return box.Value!;
             }
+
+            return names.ToImmutable();
         }
 
         private static bool WritesActivityCurrent(SyntaxNode body)
